@@ -1,0 +1,83 @@
+import { Context, Effect, Layer, Schema } from "effect"
+
+/** Who made a request, as far as Hoard knows. Never holds the token itself. */
+export interface Principal {
+  readonly tokenName: string
+}
+
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
+  message: Schema.String
+}) {}
+
+export interface AuthShape {
+  /** Checks the raw `Authorization` header value. */
+  readonly authenticate: (authorization: string | undefined) => Effect.Effect<Principal, Unauthorized>
+}
+
+export class Auth extends Context.Service<Auth, AuthShape>()("@hoard/core/Auth") {}
+
+/** A static bearer token, optionally named (the name shows in logs and events). */
+export interface StaticToken {
+  readonly name?: string
+  readonly token: string
+}
+
+const encoder = new TextEncoder()
+const sha256 = (value: string) =>
+  Effect.promise(() => crypto.subtle.digest("SHA-256", encoder.encode(value))).pipe(
+    Effect.map((digest) => new Uint8Array(digest))
+  )
+
+/** Compares two digests of equal length without an early exit. */
+const digestsEqual = (a: Uint8Array, b: Uint8Array): boolean => {
+  let difference = a.length ^ b.length
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ (b[i] ?? 0)
+  return difference === 0
+}
+
+const bearerToken = (authorization: string | undefined): string | undefined => {
+  const match = authorization === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/iu.exec(authorization)
+  return match?.[1]
+}
+
+/**
+ * Accepts `Authorization: Bearer <token>` for any of the given tokens. Tokens are
+ * compared as SHA-256 digests, in constant time, against every configured token.
+ */
+export const layerStaticTokens = (tokens: ReadonlyArray<string | StaticToken>): Layer.Layer<Auth> =>
+  Layer.effect(
+    Auth,
+    Effect.gen(function*() {
+      if (tokens.length === 0) return yield* Effect.die(new Error("layerStaticTokens needs at least one token"))
+      const known = yield* Effect.forEach(tokens, (entry, index) => {
+        const { name, token } = typeof entry === "string" ? { name: `token-${index + 1}`, token: entry } : entry
+        if (token.length === 0) return Effect.die(new Error(`token ${name ?? index + 1} is empty`))
+        return Effect.map(sha256(token), (digest) => ({ name: name ?? `token-${index + 1}`, digest }))
+      })
+      return Auth.of({
+        authenticate: Effect.fnUntraced(function*(authorization) {
+          const token = bearerToken(authorization)
+          if (token === undefined) {
+            return yield* new Unauthorized({
+              message: authorization === undefined
+                ? "missing Authorization header: send `Authorization: Bearer <token>`"
+                : "malformed Authorization header: expected `Bearer <token>`"
+            })
+          }
+          const digest = yield* sha256(token)
+          let found: string | undefined
+          for (const candidate of known) {
+            if (digestsEqual(candidate.digest, digest)) found ??= candidate.name
+          }
+          if (found === undefined) return yield* new Unauthorized({ message: "invalid token" })
+          return { tokenName: found }
+        })
+      })
+    })
+  )
+
+/** No authentication at all: for a cache on a trusted network only. */
+export const layerAllowAll: Layer.Layer<Auth> = Layer.succeed(
+  Auth,
+  Auth.of({ authenticate: () => Effect.succeed({ tokenName: "anonymous" }) })
+)

@@ -1,0 +1,34 @@
+import { Effect, Schema } from "effect"
+import { HttpServerResponse } from "effect/http"
+import type { StorageError } from "../storage/ArtifactStorage.ts"
+
+/**
+ * An error answered to the client. The body is the shape turbo reads:
+ * `{"error":{"code":"...","message":"..."}}` (it only parses wrapped errors).
+ */
+export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
+  status: Schema.Int,
+  code: Schema.String,
+  message: Schema.String
+}) {}
+
+export const badRequest = (message: string) => new ApiError({ status: 400, code: "bad_request", message })
+export const unauthorized = (message: string) => new ApiError({ status: 401, code: "unauthorized", message })
+export const notFound = (message: string) => new ApiError({ status: 404, code: "not_found", message })
+export const lengthRequired = (message: string) => new ApiError({ status: 411, code: "length_required", message })
+export const payloadTooLarge = (message: string) => new ApiError({ status: 413, code: "payload_too_large", message })
+export const storageUnavailable = (message: string) =>
+  new ApiError({ status: 503, code: "storage_unavailable", message })
+export const internalError = (message: string) => new ApiError({ status: 500, code: "internal_error", message })
+
+export const errorResponse = (error: ApiError): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.jsonUnsafe({ error: { code: error.code, message: error.message } }, { status: error.status })
+
+/**
+ * Turns a backend failure into a 503 (never a miss), logging the cause for the
+ * operator. turbo retries a 503 once on reads and counts it toward its outage breaker.
+ */
+export const storageFailure = (action: string) => (error: StorageError): Effect.Effect<never, ApiError> =>
+  Effect.logError(`storage failed to ${action}`, error).pipe(
+    Effect.andThen(Effect.fail(storageUnavailable(`storage failed to ${action}: ${error.message}`)))
+  )

@@ -1,0 +1,80 @@
+import { Cause, Effect } from "effect"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { errorResponse, internalError, notFound } from "./ApiError.ts"
+import { HoardRoutes } from "./HoardRoutes.ts"
+
+export interface HoardAppOptions {
+  /**
+   * A path prefix Hoard is mounted under, e.g. `/cache` when TURBO_API is
+   * `http://host/cache`. Requests outside it get a 404.
+   */
+  readonly basePath?: string
+}
+
+/** The HTTP app every transport serves: `Effect<HttpServerResponse, never, HttpServerRequest>`. */
+export type HoardHttpApp = Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
+
+/**
+ * Builds the Hoard HTTP app from the routes and the services in context.
+ * Around the routes it: collapses repeated slashes (a trailing slash in
+ * TURBO_API yields `//v8/...`), strips the base path, tags every response with
+ * an `x-request-id`, and turns every failure into the JSON error body turbo reads.
+ */
+export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions = {}) {
+  const basePath = normalizeBasePath(options.basePath)
+  const routes = yield* HttpRouter.toHttpEffect(HoardRoutes)
+  const notFoundResponse = (path: string) => errorResponse(notFound(`no route for ${path}`))
+
+  const app: HoardHttpApp = Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const requestId = requestIdOf(request)
+    const { path, search } = splitUrl(request.url)
+    const relative = stripBasePath(collapseSlashes(path), basePath)
+    const response = relative === undefined
+      ? notFoundResponse(path)
+      : yield* routes.pipe(
+        Effect.provideService(HttpServerRequest.HttpServerRequest, request.modify({ url: relative + search })),
+        Effect.catchTags({
+          ApiError: (error) => Effect.succeed(errorResponse(error)),
+          HttpServerError: (error) =>
+            error.reason._tag === "RouteNotFound"
+              ? Effect.succeed(notFoundResponse(path))
+              : Effect.logError("request failed", error).pipe(Effect.as(errorResponse(internalError("internal error"))))
+        }),
+        Effect.catchCause((cause) =>
+          Cause.hasInterruptsOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.logError("request crashed", cause).pipe(Effect.as(errorResponse(internalError("internal error"))))
+        ),
+        Effect.scoped
+      )
+    return HttpServerResponse.setHeader(response, "x-request-id", requestId)
+  }).pipe(Effect.catchCause(() => Effect.succeed(HttpServerResponse.empty({ status: 499 }))))
+  return app
+})
+
+const normalizeBasePath = (basePath: string | undefined): string => {
+  if (basePath === undefined) return ""
+  const collapsed = collapseSlashes(`/${basePath}`).replace(/\/+$/u, "")
+  return collapsed
+}
+
+const collapseSlashes = (path: string): string => path.replace(/\/{2,}/gu, "/")
+
+const splitUrl = (url: string): { readonly path: string; readonly search: string } => {
+  const queryStart = url.indexOf("?")
+  return queryStart === -1 ? { path: url, search: "" } : { path: url.slice(0, queryStart), search: url.slice(queryStart) }
+}
+
+const stripBasePath = (path: string, basePath: string): string | undefined => {
+  if (basePath === "") return path
+  if (path === basePath) return "/"
+  return path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : undefined
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/u
+const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => {
+  const incoming = request.headers["x-request-id"]
+  return incoming !== undefined && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID()
+}
+

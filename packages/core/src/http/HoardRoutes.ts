@@ -1,0 +1,23 @@
+import { Effect } from "effect"
+import { HttpRouter } from "effect/http"
+import { download } from "./routes/download.ts"
+import { events } from "./routes/events.ts"
+import { preflight } from "./routes/preflight.ts"
+import { query } from "./routes/query.ts"
+import { status } from "./routes/status.ts"
+import { upload } from "./routes/upload.ts"
+import { Services } from "./Services.ts"
+
+/**
+ * The Turborepo Remote Cache API (`/v8/artifacts`) as HttpRouter routes. The
+ * static paths `status` and `events` are matched before `:hash`.
+ */
+export const HoardRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
+  const services = yield* Services
+  yield* router.add("GET", "/v8/artifacts/status", status(services))
+  yield* router.add("POST", "/v8/artifacts/events", events(services))
+  yield* router.add("POST", "/v8/artifacts", query(services))
+  yield* router.add("GET", "/v8/artifacts/:hash", download(services))
+  yield* router.add("PUT", "/v8/artifacts/:hash", upload(services))
+  yield* router.add("OPTIONS", "/v8/artifacts/*", preflight)
+}))

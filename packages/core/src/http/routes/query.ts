@@ -1,0 +1,51 @@
+import { Effect, Option, Schema } from "effect"
+import { HttpServerResponse } from "effect/http"
+import type { HttpServerRequest } from "effect/http"
+import { ArtifactHash } from "../../domain/ArtifactHash.ts"
+import { storageFailure } from "../ApiError.ts"
+import { readJsonBody } from "../body.ts"
+import { decodeOrBadRequest } from "../decode.ts"
+import { authenticate, resolveNamespace } from "../RequestContext.ts"
+import type { Services } from "../Services.ts"
+
+const QueryRequest = Schema.Struct({
+  hashes: Schema.Array(ArtifactHash).check(Schema.isMaxLength(1000, { message: "at most 1000 hashes per query" }))
+})
+const decodeQuery = decodeOrBadRequest(QueryRequest, "query")
+
+/** What turbo accepts for a hit; any other shape makes it discard the whole answer. */
+interface QueryHit {
+  readonly size: number
+  readonly taskDurationMs: number
+  readonly tag?: string
+}
+
+/**
+ * `POST /v8/artifacts`, the batch existence query (`turbo run --dry`). Answers an
+ * object keyed by hash: `null` for a miss, `{size, taskDurationMs, tag?}` for a hit.
+ */
+export const query = ({ auth, config, storage }: Services) => (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.gen(function*() {
+    yield* authenticate(auth, request)
+    const namespace = yield* resolveNamespace(request)
+    const { hashes } = yield* readJsonBody(request, config.maxJsonBytes).pipe(Effect.flatMap(decodeQuery))
+    const entries = yield* Effect.forEach(
+      new Set(hashes),
+      (hash) =>
+        storage.head({ namespace, hash }).pipe(
+          Effect.map((info): readonly [string, QueryHit | null] => [
+            hash,
+            Option.match(info, {
+              onNone: () => null,
+              onSome: ({ metadata, size }) => ({
+                size,
+                taskDurationMs: metadata.durationMs,
+                ...(metadata.tag !== undefined && { tag: metadata.tag })
+              })
+            })
+          ])
+        ),
+      { concurrency: 16 }
+    ).pipe(Effect.catchTag("StorageError", storageFailure("look up artifacts")))
+    return HttpServerResponse.jsonUnsafe(Object.fromEntries(entries))
+  })

@@ -1,0 +1,49 @@
+import { Effect } from "effect"
+import { HttpServerResponse } from "effect/http"
+import type { HttpServerRequest } from "effect/http"
+import type { ArtifactMetadata } from "../../domain/ArtifactMetadata.ts"
+import { badRequest, lengthRequired, payloadTooLarge, storageFailure } from "../ApiError.ts"
+import { exactLengthBody } from "../body.ts"
+import { decodeOrBadRequest } from "../decode.ts"
+import { authenticate } from "../RequestContext.ts"
+import type { Services } from "../Services.ts"
+import { artifactKey } from "./artifactKey.ts"
+import { UploadHeaders } from "./artifactHeaders.ts"
+
+const decodeHeaders = decodeOrBadRequest(UploadHeaders, "artifact headers")
+
+/**
+ * `PUT /v8/artifacts/:hash`: streams the body into storage with its metadata.
+ * Overwrites are accepted: turbo re-uploads a hash whose signature did not verify.
+ */
+export const upload = ({ auth, config, storage }: Services) => (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.gen(function*() {
+    yield* authenticate(auth, request)
+    const key = yield* artifactKey(request)
+    const headers = yield* decodeHeaders(request.headers)
+    const size = yield* contentLength(request, config.maxArtifactBytes)
+    const metadata: ArtifactMetadata = {
+      durationMs: headers["x-artifact-duration"] === undefined ? 0 : Number(headers["x-artifact-duration"]),
+      ...(headers["x-artifact-tag"] !== undefined && { tag: headers["x-artifact-tag"] }),
+      ...(headers["x-artifact-sha"] !== undefined && { sha: headers["x-artifact-sha"] }),
+      ...(headers["x-artifact-dirty-hash"] !== undefined && { dirtyHash: headers["x-artifact-dirty-hash"] }),
+      ...(headers["x-artifact-client-ci"] !== undefined && { clientCi: headers["x-artifact-client-ci"] })
+    }
+    yield* storage.put(key, exactLengthBody(request, size), { size, metadata }).pipe(
+      Effect.catchTag("StorageError", storageFailure("store the artifact"))
+    )
+    return HttpServerResponse.jsonUnsafe({ urls: [request.url] }, { status: 202 })
+  })
+
+const contentLength = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) => {
+  const header = request.headers["content-length"]
+  if (header === undefined) {
+    return Effect.fail(lengthRequired("Content-Length is required: artifacts are uploaded with a known size"))
+  }
+  if (!/^[0-9]{1,16}$/u.test(header)) return Effect.fail(badRequest(`invalid Content-Length: ${header}`))
+  const size = Number(header)
+  if (size > maxBytes) {
+    return Effect.fail(payloadTooLarge(`the artifact is ${size} bytes; this server accepts at most ${maxBytes}`))
+  }
+  return Effect.succeed(size)
+}

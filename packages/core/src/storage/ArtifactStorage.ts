@@ -1,0 +1,77 @@
+import { Context, Schema } from "effect"
+import type { Effect, Option, Stream } from "effect"
+import type { ArtifactHash } from "../domain/ArtifactHash.ts"
+import type { ArtifactInfo, ArtifactMetadata } from "../domain/ArtifactMetadata.ts"
+import type { Namespace } from "../domain/Namespace.ts"
+
+/** Where an artifact lives: its team's namespace and its hash. */
+export interface ArtifactKey {
+  readonly namespace: Namespace
+  readonly hash: ArtifactHash
+}
+
+/**
+ * The backend failed (unreachable, refused credentials, disk full, corrupt
+ * data...). Never used for "not found": a miss is `Option.none()`.
+ */
+export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
+  operation: Schema.Literals(["put", "get", "head", "delete", "list", "check"]),
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+/** An artifact found in storage: what is known about it, and its bytes. */
+export interface StoredArtifact {
+  readonly info: ArtifactInfo
+  /** The bytes, read lazily. A backend failure mid-stream fails the stream. */
+  readonly body: Stream.Stream<Uint8Array, StorageError>
+}
+
+export interface PutOptions {
+  /** Exact number of bytes `body` will yield (the request's Content-Length). */
+  readonly size: number
+  readonly metadata: ArtifactMetadata
+}
+
+export interface ListOptions {
+  readonly namespace: Namespace
+  /** Only hashes starting with this prefix. */
+  readonly hashPrefix?: string
+}
+
+/** A listing entry. */
+export interface ListedArtifact {
+  readonly key: ArtifactKey
+  readonly info: ArtifactInfo
+}
+
+/**
+ * The one interface every storage backend implements.
+ *
+ * Invariants every implementation must keep (checked by `@hoard/storage-testkit`):
+ * - `put` is atomic: a reader sees the previous version or the complete new one,
+ *   never a partial artifact, and never bytes with another upload's metadata.
+ * - If `body` fails (client aborted, too large, wrong length) or `put` is
+ *   interrupted, nothing is stored and a previous version stays intact.
+ * - Concurrent puts of one key leave one complete artifact (last writer wins).
+ * - `get` returns the bytes and the metadata of one and the same version, even
+ *   when a put replaces the artifact while it is being read.
+ */
+export interface ArtifactStorageShape {
+  readonly put: <E>(
+    key: ArtifactKey,
+    body: Stream.Stream<Uint8Array, E>,
+    options: PutOptions
+  ) => Effect.Effect<void, StorageError | E>
+  readonly get: (key: ArtifactKey) => Effect.Effect<Option.Option<StoredArtifact>, StorageError>
+  readonly head: (key: ArtifactKey) => Effect.Effect<Option.Option<ArtifactInfo>, StorageError>
+  /** Removes the artifact; `false` when there was none. */
+  readonly delete: (key: ArtifactKey) => Effect.Effect<boolean, StorageError>
+  readonly list: (options: ListOptions) => Stream.Stream<ListedArtifact, StorageError>
+  /** A cheap readiness probe: fails when the backend is unreachable or misconfigured. */
+  readonly check: Effect.Effect<void, StorageError>
+}
+
+export class ArtifactStorage extends Context.Service<ArtifactStorage, ArtifactStorageShape>()(
+  "@hoard/core/ArtifactStorage"
+) {}
