@@ -1,0 +1,18 @@
+import { Effect } from "effect"
+import type { Scope } from "effect"
+import { HttpEffect } from "effect/http"
+import { makeHoardApp } from "@hoard/core"
+import type { HoardAppOptions, HoardServices } from "@hoard/core"
+
+/** A fetch-style handler, as Deno.serve, Bun.serve, Cloudflare Workers and srvx expect. */
+export type FetchHandler = (request: Request) => Promise<Response>
+
+export interface FetchHandlerOptions extends HoardAppOptions {}
+
+/** Builds the fetch handler from the Hoard services in context. */
+export const makeFetchHandler = Effect.fnUntraced(function*(options: FetchHandlerOptions = {}) {
+  const app = yield* makeHoardApp(options)
+  const handle = HttpEffect.toWebHandler(app)
+  const handler: FetchHandler = (request) => handle(request)
+  return handler
+}) satisfies (options?: FetchHandlerOptions) => Effect.Effect<FetchHandler, never, Scope.Scope | HoardServices>

@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from "node:http"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { Effect } from "effect"
+import type { Scope } from "effect"
+import { makeHoardApp } from "@hoard/core"
+import type { HoardAppOptions, HoardServices } from "@hoard/core"
+
+/**
+ * A Node request listener: `(req, res)` for `http.createServer`, or Express
+ * middleware `(req, res, next)`. With `next` and a `basePath`, requests outside
+ * the base path are passed on to `next()` instead of answered with a 404.
+ */
+export type NodeRequestHandler = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next?: (error?: unknown) => void
+) => void
+
+export interface NodeHandlerOptions extends HoardAppOptions {}
+
+/**
+ * Builds the Node request handler. In-flight requests run in `Scope`: closing
+ * it interrupts them (an interrupted upload stores nothing).
+ */
+export const makeNodeHandler = Effect.fnUntraced(function*(options: NodeHandlerOptions = {}) {
+  const scope = yield* Effect.scope
+  const app = yield* makeHoardApp(options)
+  const handle = yield* NodeHttpServer.makeHandler(app, { scope })
+  const owns = ownsPath(options.basePath)
+  const handler: NodeRequestHandler = (request, response, next) => {
+    if (next !== undefined && !owns(request.url ?? "/")) return next()
+    handle(request, response)
+  }
+  return handler
+}) satisfies (options?: NodeHandlerOptions) => Effect.Effect<NodeRequestHandler, never, Scope.Scope | HoardServices>
+
+const ownsPath = (basePath: string | undefined) => {
+  const base = (basePath ?? "").replace(/\/{2,}/gu, "/").replace(/\/+$/u, "")
+  if (base === "" || base === "/") return () => true
+  return (url: string) => {
+    const path = url.replace(/\/{2,}/gu, "/")
+    return path === base || path.startsWith(`${base}/`) || path.startsWith(`${base}?`)
+  }
+}

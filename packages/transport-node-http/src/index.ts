@@ -1,0 +1,6 @@
+export { makeNodeHandler } from "./NodeHandler.ts"
+export type { NodeHandlerOptions, NodeRequestHandler } from "./NodeHandler.ts"
+export { ListenError, serve } from "./NodeServer.ts"
+export type { HoardServer, NodeServerOptions } from "./NodeServer.ts"
+export { createHoardHandler, startHoardServer } from "./promise.ts"
+export type { Closeable } from "./promise.ts"
