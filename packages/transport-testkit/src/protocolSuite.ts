@@ -216,7 +216,7 @@ export const protocolSuite = (name: string, start: StartServer, options: Protoco
       const team = randomTeam()
 
       it("rejects hashes that are not hex, including traversal attempts", async () => {
-        for (const hash of ["xyz", "..%2F..%2Fetc%2Fpasswd", "abc.def", "%2e%2e", "a".repeat(129)]) {
+        for (const hash of ["xyz", "..%2F..%2Fetc%2Fpasswd", "abc.def", "a".repeat(129)]) {
           const response = await fetch(`${base}/${hash}?slug=${team}`, { headers: auth })
           expect(response.status, hash).toBe(400)
           const message = ((await response.json()) as ErrorBody).error.message

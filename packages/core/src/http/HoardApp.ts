@@ -22,7 +22,10 @@ export type HoardHttpApp = Effect.Effect<HttpServerResponse.HttpServerResponse, 
  */
 export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions = {}) {
   const basePath = normalizeBasePath(options.basePath)
-  const routes = yield* HttpRouter.toHttpEffect(HoardRoutes)
+  // Longer than any valid hash, so an over-long one gets the hash validation's 400.
+  const routes = yield* HttpRouter.toHttpEffect(HoardRoutes).pipe(
+    Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: 256 })
+  )
   const notFoundResponse = (path: string) => errorResponse(notFound(`no route for ${path}`))
 
   const app: HoardHttpApp = Effect.gen(function*() {

@@ -1,0 +1,76 @@
+import { existsSync } from "node:fs"
+import { Console, Effect, Option, References } from "effect"
+import { Command, Flag } from "effect/cli"
+import { Hoard } from "@hoard/core"
+import { serve } from "@hoard/transport-node-http"
+import { readConfigFile } from "../config/ConfigFile.ts"
+import { ConfigError } from "../config/ConfigError.ts"
+import { resolveServeConfig } from "../config/ServeConfig.ts"
+import type { LogLevel } from "../config/ServeConfig.ts"
+import { storageFromSpec } from "../config/storageLayer.ts"
+import { resolveTokens } from "../config/tokens.ts"
+import { startupBanner } from "./banner.ts"
+
+const flags = {
+  port: Flag.Int("port").pipe(Flag.withAlias("p"), Flag.withDescription("Port to listen on (env HOARD_PORT; default 3000)"), Flag.optional),
+  host: Flag.String("host").pipe(Flag.withDescription("Interface to bind (env HOARD_HOST; default 127.0.0.1, use 0.0.0.0 for remote clients)"), Flag.optional),
+  basePath: Flag.String("base-path").pipe(Flag.withDescription("Serve under a path prefix, e.g. /cache (env HOARD_BASE_PATH)"), Flag.optional),
+  storage: Flag.String("storage").pipe(Flag.withAlias("s"), Flag.withDescription("memory, memory:<size>, a directory, or a file:// URL (env HOARD_STORAGE; default <data-dir>/artifacts)"), Flag.optional),
+  dataDir: Flag.String("data-dir").pipe(Flag.withDescription("Folder for the generated token and default storage (env HOARD_DATA_DIR; default .hoard)"), Flag.optional),
+  token: Flag.String("token").pipe(Flag.withAlias("t"), Flag.withDescription("Accepted bearer token; repeat for several (env HOARD_TOKENS, comma-separated)"), Flag.atLeast(0)),
+  maxArtifactSize: Flag.String("max-artifact-size").pipe(Flag.withDescription("Largest accepted artifact, e.g. 500MB, 2GiB (env HOARD_MAX_ARTIFACT_SIZE; default 2GiB)"), Flag.optional),
+  logLevel: Flag.String("log-level").pipe(Flag.withDescription("debug, info, warn or error (env HOARD_LOG_LEVEL; default info)"), Flag.optional),
+  config: Flag.String("config").pipe(Flag.withAlias("c"), Flag.withDescription("JSON config file (env HOARD_CONFIG; default ./hoard.config.json when present)"), Flag.optional)
+}
+
+const effectLogLevel: Record<LogLevel, "Debug" | "Info" | "Warn" | "Error"> = {
+  debug: "Debug",
+  info: "Info",
+  warn: "Warn",
+  error: "Error"
+}
+
+export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(function*(input) {
+  const env = process.env
+  const configPath = Option.getOrUndefined(input.config) ?? env["HOARD_CONFIG"] ??
+    (existsSync("hoard.config.json") ? "hoard.config.json" : undefined)
+  const file = configPath === undefined ? {} : yield* readConfigFile(configPath)
+  const config = yield* resolveServeConfig({
+    port: Option.getOrUndefined(input.port),
+    host: Option.getOrUndefined(input.host),
+    basePath: Option.getOrUndefined(input.basePath),
+    storage: Option.getOrUndefined(input.storage),
+    dataDir: Option.getOrUndefined(input.dataDir),
+    tokens: input.token,
+    maxArtifactSize: Option.getOrUndefined(input.maxArtifactSize),
+    logLevel: Option.getOrUndefined(input.logLevel)
+  }, env, file)
+  const storage = yield* storageFromSpec(config.storage)
+  const tokens = yield* resolveTokens(config.tokens, config.dataDir)
+
+  const services = Hoard.layer({
+    storage: storage.layer,
+    tokens: tokens.tokens,
+    maxArtifactBytes: config.maxArtifactBytes
+  })
+  yield* Effect.gen(function*() {
+    const server = yield* serve({ port: config.port, host: config.host, basePath: config.basePath }).pipe(
+      Effect.mapError((error) => new ConfigError({ message: error.message }))
+    )
+    yield* Console.log(startupBanner(config, server, storage.description, tokens))
+    yield* Effect.logDebug("ready")
+    return yield* Effect.never
+  }).pipe(
+    Effect.provide(services),
+    Effect.scoped,
+    Effect.mapError((error) =>
+      error instanceof ConfigError
+        ? error
+        : new ConfigError({ message: `storage ${storage.description} is not usable: ${messageOf(error)}` })
+    ),
+    Effect.provideService(References.MinimumLogLevel, effectLogLevel[config.logLevel])
+  )
+})).pipe(Command.withDescription("Run the Turborepo remote cache server"))
+
+const messageOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)

@@ -1,0 +1,7 @@
+export { hoardCommand } from "./cli.ts"
+export { serveCommand } from "./commands/serve.ts"
+export { resolveServeConfig } from "./config/ServeConfig.ts"
+export type { ServeConfig, ServeFlags } from "./config/ServeConfig.ts"
+export { storageFromSpec } from "./config/storageLayer.ts"
+export { ConfigFile, readConfigFile } from "./config/ConfigFile.ts"
+export { ConfigError } from "./config/ConfigError.ts"
