@@ -23,7 +23,10 @@ export class StorageError extends Schema.TaggedError<StorageError>()("StorageErr
 /** An artifact found in storage: what is known about it, and its bytes. */
 export interface StoredArtifact {
   readonly info: ArtifactInfo
-  /** The bytes, read lazily. A backend failure mid-stream fails the stream. */
+  /**
+   * The bytes, read lazily. A backend failure mid-stream fails the stream. Run
+   * it at most once: it may hold backend resources (an open file) until it ends.
+   */
   readonly body: Stream.Stream<Uint8Array, StorageError>
 }
 

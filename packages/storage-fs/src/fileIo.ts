@@ -1,0 +1,28 @@
+import { close, fstat, open, read } from "node:fs"
+import { promisify } from "node:util"
+import { errorCode } from "./errors.ts"
+
+export const openFile = promisify(open)
+export const closeFile = promisify(close)
+export const statFile = promisify(fstat)
+const readFile = promisify(read)
+
+/** Opens `path` for reading; `undefined` when there is no such file. */
+export const openIfExists = async (path: string): Promise<number | undefined> => {
+  try {
+    return await openFile(path, "r")
+  } catch (error) {
+    const code = errorCode(error)
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined
+    throw error
+  }
+}
+
+/** Reads up to `length` bytes from the start of a regular file (which returns less only at its end). */
+export const readStart = async (fd: number, length: number): Promise<Buffer> => {
+  const buffer = Buffer.allocUnsafe(length)
+  const { bytesRead } = await readFile(fd, buffer, 0, length, 0)
+  return buffer.subarray(0, bytesRead)
+}
+
+export const closeQuietly = (fd: number): Promise<void> => closeFile(fd).catch(() => undefined)

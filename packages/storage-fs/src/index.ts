@@ -1,0 +1,2 @@
+export * as FsStorage from "./FsStorage.ts"
+export type { FsStorageOptions } from "./FsStorage.ts"

@@ -1,0 +1,52 @@
+import { readdir } from "node:fs/promises"
+import { join } from "node:path"
+import { ArtifactHash } from "@hoard/core"
+import type { ListedArtifact, ListOptions, StorageError } from "@hoard/core"
+import { Effect, Schema, Stream } from "effect"
+import { asStorageError, errorCode, ioError } from "./errors.ts"
+import { isTempName, namespaceDirectory } from "./layout.ts"
+import { readArtifactInfo } from "./readArtifact.ts"
+
+const isHash = Schema.is(ArtifactHash)
+
+/** Entry names of a directory; none when it does not exist (yet, or any more). */
+const namesIn = (directory: string): Effect.Effect<Array<string>, StorageError> =>
+  Effect.tryPromise({
+    try: () =>
+      readdir(directory).catch((error: unknown) => {
+        if (errorCode(error) === "ENOENT") return []
+        throw error
+      }),
+    catch: ioError("list", `list ${directory}`)
+  })
+
+/** Shard directories that can hold hashes starting with `prefix`. */
+const shardMatches = (prefix: string) => (shard: string): boolean => {
+  const lowered = prefix.toLowerCase()
+  return shard.length === 2 && (lowered.length >= 2 ? shard === lowered.slice(0, 2) : shard.startsWith(lowered))
+}
+
+/** Walks `<root>/<namespace>/<shard>/`, reading each artifact's header; temp files are skipped. */
+export const listArtifacts = (root: string, { hashPrefix = "", namespace }: ListOptions): Stream.Stream<ListedArtifact, StorageError> => {
+  const directory = namespaceDirectory(root, namespace)
+  return Stream.fromIterableEffect(namesIn(directory)).pipe(
+    Stream.filter(shardMatches(hashPrefix)),
+    Stream.mapEffect((shard) =>
+      Effect.map(namesIn(join(directory, shard)), (names) =>
+        names
+          .filter((name): name is ArtifactHash => !isTempName(name) && name.startsWith(hashPrefix) && isHash(name))
+          .map((hash) => ({ hash, path: join(directory, shard, hash) })))
+    ),
+    Stream.flattenIterable,
+    Stream.mapEffect(({ hash, path }) =>
+      Effect.tryPromise({
+        try: async (): Promise<ReadonlyArray<ListedArtifact>> => {
+          const info = await readArtifactInfo(path, "list")
+          // Deleted since the directory was read: not listed.
+          return info === undefined ? [] : [{ key: { namespace, hash }, info }]
+        },
+        catch: asStorageError("list", `read ${path}`)
+      }), { concurrency: 8 }),
+    Stream.flattenIterable
+  )
+}

@@ -1,0 +1,133 @@
+import { mkdir, open, rename, unlink } from "node:fs/promises"
+import type { FileHandle } from "node:fs/promises"
+import { dirname } from "node:path"
+import { StorageError } from "@hoard/core"
+import type { ArtifactInfo } from "@hoard/core"
+import { Effect, Stream } from "effect"
+import { errorCode, ioError } from "./errors.ts"
+import { encodeHeader } from "./header.ts"
+import { tempPathBeside } from "./layout.ts"
+
+interface TempFile {
+  readonly path: string
+  readonly handle: FileHandle
+  closed: boolean
+}
+
+const createTemp = async (directory: string): Promise<TempFile> => {
+  const path = tempPathBeside(directory)
+  const create = async (): Promise<TempFile> => ({ path, handle: await open(path, "wx"), closed: false })
+  try {
+    return await create()
+  } catch (error) {
+    if (errorCode(error) !== "ENOENT") throw error
+    await mkdir(directory, { recursive: true })
+    return await create()
+  }
+}
+
+const discardTemp = async (temp: TempFile): Promise<void> => {
+  if (!temp.closed) await temp.handle.close().catch(() => undefined)
+  await unlink(temp.path).catch(() => undefined)
+}
+
+/** Writes all of `buffers` at the current position, resuming after a partial write. */
+const writeFully = async (handle: FileHandle, buffers: ReadonlyArray<Uint8Array>): Promise<void> => {
+  let pending = buffers
+  let remaining = pending.reduce((sum, buffer) => sum + buffer.byteLength, 0)
+  while (remaining > 0) {
+    const { bytesWritten } = await handle.writev(pending as Array<Uint8Array>)
+    remaining -= bytesWritten
+    let skip = bytesWritten
+    const rest: Array<Uint8Array> = []
+    for (const buffer of pending) {
+      if (skip >= buffer.byteLength) skip -= buffer.byteLength
+      else {
+        rest.push(skip > 0 ? buffer.subarray(skip) : buffer)
+        skip = 0
+      }
+    }
+    pending = rest
+  }
+}
+
+/** Platforms and file systems that cannot fsync a directory say so with one of these. */
+const unsupportedDirectorySync = new Set(["EISDIR", "EINVAL", "EPERM", "EACCES", "ENOTSUP", "EBADF"])
+
+const syncDirectory = async (directory: string): Promise<void> => {
+  let handle: FileHandle | undefined
+  try {
+    handle = await open(directory, "r")
+    await handle.sync()
+  } catch (error) {
+    if (!unsupportedDirectorySync.has(errorCode(error) ?? "")) throw error
+  } finally {
+    await handle?.close().catch(() => undefined)
+  }
+}
+
+/** Makes the complete temp file the artifact: flush it to disk, then atomically rename it over the target. */
+const commit = async (temp: TempFile, target: string): Promise<void> => {
+  await temp.handle.sync()
+  temp.closed = true
+  await temp.handle.close()
+  await rename(temp.path, target)
+  await syncDirectory(dirname(target))
+}
+
+const writeHeaderAndBody = <E>(
+  temp: TempFile,
+  header: Uint8Array,
+  body: Stream.Stream<Uint8Array, E>,
+  size: number
+): Effect.Effect<void, StorageError | E> =>
+  Effect.suspend(() => {
+    const write = (buffers: ReadonlyArray<Uint8Array>) =>
+      Effect.tryPromise({ try: () => writeFully(temp.handle, buffers), catch: ioError("put", `write ${temp.path}`) })
+    let headerWritten = false
+    let received = 0
+    // The header rides along with the first write: one write per chunk batch.
+    const withHeader = (chunks: ReadonlyArray<Uint8Array>): ReadonlyArray<Uint8Array> => {
+      if (headerWritten) return chunks
+      headerWritten = true
+      return [header, ...chunks]
+    }
+    return body.pipe(
+      Stream.runForEachArray((chunks) => {
+        for (const chunk of chunks) received += chunk.byteLength
+        if (received > size) {
+          return Effect.fail(new StorageError({ operation: "put", message: `the body is longer than its declared size of ${size} bytes` }))
+        }
+        return write(withHeader(chunks))
+      }),
+      Effect.flatMap(() => {
+        if (received !== size) {
+          return Effect.fail(
+            new StorageError({ operation: "put", message: `the body ended after ${received} of its declared ${size} bytes` })
+          )
+        }
+        return headerWritten ? Effect.void : write(withHeader([]))
+      })
+    )
+  })
+
+/**
+ * Streams `body` into a temp file beside `target`, checks its length, then
+ * renames it over `target`. On any failure or interruption the temp file is
+ * removed and `target` is untouched.
+ */
+export const writeArtifact = <E>(
+  target: string,
+  body: Stream.Stream<Uint8Array, E>,
+  info: ArtifactInfo
+): Effect.Effect<void, StorageError | E> =>
+  Effect.acquireUseRelease(
+    Effect.tryPromise({ try: () => createTemp(dirname(target)), catch: ioError("put", `create a temp file beside ${target}`) }),
+    (temp) =>
+      writeHeaderAndBody(temp, encodeHeader(info), body, info.size).pipe(
+        Effect.andThen(
+          Effect.uninterruptible(Effect.tryPromise({ try: () => commit(temp, target), catch: ioError("put", `store ${target}`) }))
+        )
+      ),
+    (temp, exit) => (exit._tag === "Success" ? Effect.void : Effect.promise(() => discardTemp(temp)))
+  )

@@ -1,0 +1,4 @@
+import { storageConformance } from "@hoard/storage-testkit"
+import { tempFsStorage } from "./tempDirectory.ts"
+
+storageConformance("FsStorage", tempFsStorage)

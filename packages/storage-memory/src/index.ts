@@ -1,0 +1,2 @@
+export * as MemoryStorage from "./MemoryStorage.ts"
+export type { MemoryStorageOptions } from "./MemoryStorage.ts"

@@ -1,0 +1,36 @@
+import { layer } from "@effect/vitest"
+import type { ArtifactStorage } from "@hoard/core"
+import type { Layer } from "effect"
+import { concurrencyTests } from "./suites/concurrency.ts"
+import { deletionTests } from "./suites/deletion.ts"
+import { failedPutTests } from "./suites/failedPuts.ts"
+import { listingTests } from "./suites/listing.ts"
+import { namespaceTests } from "./suites/namespaces.ts"
+import { roundTripTests } from "./suites/roundTrip.ts"
+
+export interface ConformanceOptions {
+  /** Largest artifact used by the large-object test; default 8 MiB. */
+  readonly largeArtifactBytes?: number
+}
+
+/**
+ * Registers a `describe("<name> conformance")` block of vitest tests against
+ * the storage built by `layer` (built once for the block; every test uses its
+ * own random namespace so tests never interfere).
+ */
+export const storageConformance = (
+  name: string,
+  storage: Layer.Layer<ArtifactStorage, unknown>,
+  options?: ConformanceOptions
+): void => {
+  const suiteOptions = { largeArtifactBytes: options?.largeArtifactBytes ?? 8 * 1024 * 1024 }
+  // Real clock: the suite uses timeouts and checks createdAt against Date.now().
+  layer(storage, { excludeTestServices: true, timeout: "2 minutes" })(`${name} conformance`, (it) => {
+    roundTripTests(it, suiteOptions)
+    failedPutTests(it)
+    concurrencyTests(it)
+    namespaceTests(it)
+    deletionTests(it)
+    listingTests(it)
+  })
+}
