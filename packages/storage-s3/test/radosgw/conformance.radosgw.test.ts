@@ -1,0 +1,17 @@
+import { S3Storage } from "@hoard/storage-s3"
+import { storageConformance } from "@hoard/storage-testkit"
+import { inject } from "vitest"
+import { createBucket, randomBucketName, testCredentials } from "../support/buckets.ts"
+
+// radosgw checks SigV4 signatures and, like Ceph Pacific, does not accept the
+// SDK's default aws-chunked uploads with checksum trailers.
+const clientConfig = { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } as const
+const endpoint = inject("radosgwEndpoint")
+const bucket = randomBucketName("conformance")
+await createBucket(endpoint, bucket, clientConfig)
+
+storageConformance(
+  "S3 on Ceph radosgw",
+  S3Storage.layer({ bucket, prefix: "cache", endpoint, credentials: testCredentials, clientConfig }),
+  { largeArtifactBytes: 12 * 1024 * 1024 }
+)
