@@ -2,5 +2,15 @@
 # Set up everything (as scripts/serve.sh does) and run the whole test suite.
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 cd "$HOARD_ROOT"
+
+# Services the tests start on loopback: the npm ones (Azurite, the firebase
+# Storage emulator, fauxqs) come with `pnpm install`; Ceph radosgw (the S3
+# server that checks signatures and conditional writes) comes from apt.
+if [ "$(id -u)" -eq 0 ]; then
+  bash packages/storage-s3/scripts/install-radosgw.sh >&2
+elif ! command -v radosgw >/dev/null 2>&1; then
+  echo "hoard setup: radosgw is not installed and this is not root: the S3 suite runs on fauxqs only" >&2
+fi
+
 export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1
 exec pnpm test "$@"
