@@ -1,0 +1,202 @@
+import type { FileMetadata } from "@google-cloud/storage"
+import { ArtifactStorage, StorageError } from "@hoard/core"
+import type { ArtifactInfo, ArtifactKey, ArtifactStorageShape, ListedArtifact, Namespace } from "@hoard/core"
+import { Clock, Effect, Layer, Option, Result, Stream } from "effect"
+import type { Scope } from "effect"
+import { makeClients } from "./client.ts"
+import { GenerationChanged, readGeneration } from "./download.ts"
+import { isObjectMissing, storageError } from "./failures.ts"
+import type { FailureContext } from "./failures.ts"
+import { validateOptions } from "./GcsStorageOptions.ts"
+import type { GcsStorageOptions } from "./GcsStorageOptions.ts"
+import { decodeInfo, encodeInfo, generationOf } from "./objectMetadata.ts"
+import { makeObjectNames } from "./objectNames.ts"
+import { optionsFromUrl } from "./optionsFromUrl.ts"
+import { backendTimeout, closeAgents, makeAgents } from "./http.ts"
+import { UploadFailed, uploadObject } from "./upload.ts"
+
+export type { GcsRetryOptions, GcsStorageOptions } from "./GcsStorageOptions.ts"
+export { optionsFromUrl } from "./optionsFromUrl.ts"
+
+const listPageSize = 1000
+
+/**
+ * A Google Cloud Storage `ArtifactStorage`. Runs the readiness check before it
+ * returns, so that a wrong bucket, endpoint or credentials fail at startup. The
+ * scope closes the upload connections.
+ */
+export const make = (options: GcsStorageOptions): Effect.Effect<ArtifactStorageShape, StorageError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { prefix, timeoutMs } = yield* validateOptions(options)
+    const clients = yield* Effect.try({
+      try: () => makeClients(options),
+      catch: (error) => storageError("check", "configuring the GCS client", error, { bucket: options.bucket, endpoint: "GCS" })
+    })
+    const agents = yield* Effect.acquireRelease(Effect.sync(makeAgents), (agents) => Effect.sync(() => closeAgents(agents)))
+    const bucket = clients.storage.bucket(options.bucket)
+    const sessionBucket = clients.sessions.bucket(options.bucket)
+    const names = makeObjectNames(prefix)
+    const context: FailureContext = { bucket: options.bucket, endpoint: clients.endpoint }
+    const urlOf = (name: string) => `gs://${options.bucket}/${name}`
+
+    // The SDK's own `timeout` does nothing on Node (teeny-request 11 hands it to
+    // node-fetch 3, which dropped that option), so every call gets a deadline here.
+    const callSdk = <A>(call: () => Promise<A>): Effect.Effect<A, unknown> =>
+      Effect.tryPromise({ try: call, catch: (error) => error }).pipe(backendTimeout(timeoutMs))
+
+    const corrupt = (operation: StorageError["operation"], name: string, reason: string) =>
+      new StorageError({ operation, message: `${urlOf(name)} is not a valid Hoard artifact: ${reason}` })
+
+    const infoOf = (operation: StorageError["operation"], name: string, object: FileMetadata) =>
+      Result.match(decodeInfo(object), {
+        onSuccess: (info) => Effect.succeed(info),
+        onFailure: (reason) => Effect.fail(corrupt(operation, name, reason))
+      })
+
+    /** The object's metadata, or none when it does not exist. */
+    const objectMetadata = (operation: "get" | "head", name: string) =>
+      callSdk(() => bucket.file(name).getMetadata()).pipe(
+        Effect.map(([object]) => Option.some(object)),
+        Effect.catch((error) =>
+          isObjectMissing(error)
+            ? Effect.succeed(Option.none<FileMetadata>())
+            : Effect.fail(storageError(operation, `reading the metadata of ${urlOf(name)}`, error, context))
+        )
+      )
+
+    const head = (key: ArtifactKey) => {
+      const name = names.objectName(key)
+      return objectMetadata("head", name).pipe(
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.succeedNone,
+          onSome: (object) => Effect.asSome(infoOf("head", name, object))
+        }))
+      )
+    }
+
+    const readBody = (name: string, object: FileMetadata, info: ArtifactInfo) => {
+      const generation = generationOf(object)
+      if (generation === undefined) return Effect.fail(corrupt("get", name, "the backend reported no generation"))
+      const url = clients.mediaUrl(options.bucket, name, generation)
+      return Effect.succeed(readGeneration({
+        url,
+        authorize: clients.authorize(url),
+        generation,
+        size: info.size,
+        md5Hash: object.md5Hash,
+        agents,
+        timeoutMs
+      }, (error) =>
+        // The pinned generation is gone (GCS: 404) or was not served (a backend ignoring `generation`).
+        isObjectMissing(error) || error instanceof GenerationChanged
+          ? new StorageError({
+            operation: "get",
+            message: `${urlOf(name)} was replaced or deleted while it was being read`,
+            cause: error
+          })
+          : storageError("get", `downloading ${urlOf(name)}#${generation}`, error, context)))
+    }
+
+    const get = (key: ArtifactKey) => {
+      const name = names.objectName(key)
+      return objectMetadata("get", name).pipe(
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.succeedNone,
+          onSome: (object) =>
+            Effect.gen(function*() {
+              const info = yield* infoOf("get", name, object)
+              const body = yield* readBody(name, object, info)
+              return Option.some({ info, body })
+            })
+        }))
+      )
+    }
+
+    const put: ArtifactStorageShape["put"] = (key, body, { metadata, size }) =>
+      Effect.gen(function*() {
+        const name = names.objectName(key)
+        const createdAt = yield* Clock.currentTimeMillis
+        yield* uploadObject({
+          file: sessionBucket.file(name),
+          body,
+          size,
+          customMetadata: encodeInfo({ size, createdAt, metadata }),
+          agents,
+          timeoutMs
+        }).pipe(
+          Effect.mapError((error) =>
+            error instanceof UploadFailed
+              ? storageError(
+                "put",
+                `${error.step === "start" ? "starting the upload of" : "uploading"} ${urlOf(name)}`,
+                error.error,
+                context
+              )
+              : error
+          )
+        )
+      })
+
+    const remove = (key: ArtifactKey) => {
+      const name = names.objectName(key)
+      return callSdk(() => bucket.file(name).delete()).pipe(
+        Effect.as(true),
+        Effect.catch((error) =>
+          isObjectMissing(error)
+            ? Effect.succeed(false)
+            : Effect.fail(storageError("delete", `deleting ${urlOf(name)}`, error, context))
+        )
+      )
+    }
+
+    /** The listing entries among a page of objects: artifacts only, not stray objects or "folders". */
+    const entriesOf = (namespace: Namespace, objects: ReadonlyArray<FileMetadata>) =>
+      Effect.forEach(objects, (object) => {
+        const name = object.name ?? ""
+        const hash = names.hashOf(namespace, name)
+        return hash === undefined
+          ? Effect.succeed([])
+          : Effect.map(infoOf("list", name, object), (info): Array<ListedArtifact> => [{ key: { namespace, hash }, info }])
+      }).pipe(Effect.map((entries) => entries.flat()))
+
+    const list: ArtifactStorageShape["list"] = ({ hashPrefix, namespace }) => {
+      const prefix = names.listPrefix(namespace, hashPrefix)
+      return Stream.paginate(undefined as string | undefined, (pageToken) =>
+        callSdk(() =>
+          bucket.getFiles({
+            prefix,
+            delimiter: "/",
+            autoPaginate: false,
+            maxResults: listPageSize,
+            ...(pageToken !== undefined && { pageToken })
+          })
+        ).pipe(
+          Effect.mapError((error) => storageError("list", `listing ${urlOf(prefix)}*`, error, context)),
+          Effect.flatMap(([files, next]) =>
+            Effect.map(entriesOf(namespace, files.map((file) => file.metadata)), (entries) =>
+              [entries, Option.fromUndefinedOr((next as { pageToken?: string } | null)?.pageToken)] as const)
+          )
+        ))
+    }
+
+    const check = callSdk(() => bucket.getFiles({ prefix: names.root, maxResults: 1, autoPaginate: false })).pipe(
+      Effect.mapError((error) =>
+        storageError("check", `listing gs://${options.bucket}/${names.root} at ${clients.endpoint}`, error, context)
+      ),
+      Effect.asVoid
+    )
+
+    const storage: ArtifactStorageShape = { put, get, head, delete: remove, list, check }
+    yield* check
+    return storage
+  })
+
+/** The GCS storage as a layer; building it fails with a StorageError when the bucket is not usable. */
+export const layer = (options: GcsStorageOptions): Layer.Layer<ArtifactStorage, StorageError> =>
+  Layer.effect(ArtifactStorage, make(options))
+
+/** `layer` with the options of a CLI storage URL (`gs://bucket/prefix`) and the environment; see `optionsFromUrl`. */
+export const layerFromUrl = (
+  url: string,
+  env: Record<string, string | undefined>
+): Layer.Layer<ArtifactStorage, StorageError> => Layer.unwrap(Effect.map(optionsFromUrl(url, env), layer))

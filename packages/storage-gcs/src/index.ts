@@ -1,0 +1,2 @@
+export * as GcsStorage from "./GcsStorage.ts"
+export type { GcsRetryOptions, GcsStorageOptions } from "./GcsStorageOptions.ts"

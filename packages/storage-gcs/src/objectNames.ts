@@ -1,0 +1,31 @@
+import type { ArtifactHash, ArtifactKey, Namespace } from "@hoard/core"
+
+const hashPattern = /^[a-fA-F0-9]{1,128}$/u
+
+/** The object-name layout: `<prefix>/<namespace>/<hash>`, or `<namespace>/<hash>` without a prefix. */
+export interface ObjectNames {
+  readonly objectName: (key: ArtifactKey) => string
+  /** The listing prefix of a namespace's artifacts, optionally narrowed to hashes starting with `hashPrefix`. */
+  readonly listPrefix: (namespace: Namespace, hashPrefix?: string) => string
+  /** The hash of a listed object of `namespace`, or `undefined` when the object is not an artifact. */
+  readonly hashOf: (namespace: Namespace, objectName: string) => ArtifactHash | undefined
+  /** The prefix of everything this storage owns (`""` for the whole bucket). */
+  readonly root: string
+}
+
+/** `prefix` must already be normalized: no leading or trailing slash. */
+export const makeObjectNames = (prefix: string): ObjectNames => {
+  const root = prefix === "" ? "" : `${prefix}/`
+  const namespaceRoot = (namespace: Namespace) => `${root}${namespace}/`
+  return {
+    root,
+    objectName: (key) => `${namespaceRoot(key.namespace)}${key.hash}`,
+    listPrefix: (namespace, hashPrefix = "") => `${namespaceRoot(namespace)}${hashPrefix}`,
+    hashOf: (namespace, objectName) => {
+      const base = namespaceRoot(namespace)
+      if (!objectName.startsWith(base)) return undefined
+      const hash = objectName.slice(base.length)
+      return hashPattern.test(hash) ? hash as ArtifactHash : undefined
+    }
+  }
+}

@@ -1,0 +1,8 @@
+import { storageConformance } from "@hoard/storage-testkit"
+import { inject } from "vitest"
+import { GcsStorage } from "../src/index.ts"
+
+storageConformance(
+  "gcs",
+  GcsStorage.layer({ bucket: "hoard-conformance", prefix: "ci/cache", emulatorHost: inject("gcsEmulatorHost") })
+)
