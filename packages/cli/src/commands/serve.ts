@@ -15,7 +15,7 @@ const flags = {
   port: Flag.Int("port").pipe(Flag.withAlias("p"), Flag.withDescription("Port to listen on (env HOARD_PORT; default 3000)"), Flag.optional),
   host: Flag.String("host").pipe(Flag.withDescription("Interface to bind (env HOARD_HOST; default 127.0.0.1, use 0.0.0.0 for remote clients)"), Flag.optional),
   basePath: Flag.String("base-path").pipe(Flag.withDescription("Serve under a path prefix, e.g. /cache (env HOARD_BASE_PATH)"), Flag.optional),
-  storage: Flag.String("storage").pipe(Flag.withAlias("s"), Flag.withDescription("memory, memory:<size>, a directory, or a file:// URL (env HOARD_STORAGE; default <data-dir>/artifacts)"), Flag.optional),
+  storage: Flag.String("storage").pipe(Flag.withAlias("s"), Flag.withDescription("memory, memory:<size>, a directory or file:// URL, gs://bucket/prefix, s3://bucket/prefix, azure://container/prefix (env HOARD_STORAGE; default <data-dir>/artifacts)"), Flag.optional),
   dataDir: Flag.String("data-dir").pipe(Flag.withDescription("Folder for the generated token and default storage (env HOARD_DATA_DIR; default .hoard)"), Flag.optional),
   token: Flag.String("token").pipe(Flag.withAlias("t"), Flag.withDescription("Accepted bearer token; repeat for several (env HOARD_TOKENS, comma-separated)"), Flag.atLeast(0)),
   maxArtifactSize: Flag.String("max-artifact-size").pipe(Flag.withDescription("Largest accepted artifact, e.g. 500MB, 2GiB (env HOARD_MAX_ARTIFACT_SIZE; default 2GiB)"), Flag.optional),

@@ -5,6 +5,7 @@ import type { ArtifactStorage } from "@hoard/core"
 import { FsStorage } from "@hoard/storage-fs"
 import { MemoryStorage } from "@hoard/storage-memory"
 import { parseByteSize } from "./ByteSize.ts"
+import { cloudStorageSchemes } from "./cloudStorage.ts"
 import { ConfigError } from "./ConfigError.ts"
 
 export interface StorageChoice {
@@ -17,7 +18,10 @@ export interface StorageChoice {
  * Turns the `--storage` value into a storage layer: `memory` or
  * `memory:<size>`, a directory path or `file://` URL, or a cloud URL.
  */
-export const storageFromSpec = (spec: string): Effect.Effect<StorageChoice, ConfigError> => {
+export const storageFromSpec = (
+  spec: string,
+  env: Record<string, string | undefined> = process.env
+): Effect.Effect<StorageChoice, ConfigError> => {
   if (spec === "memory" || spec.startsWith("memory:")) {
     const sizeInput = spec.slice("memory:".length)
     const maxBytes = sizeInput === "" ? undefined : parseByteSize(sizeInput)
@@ -34,7 +38,16 @@ export const storageFromSpec = (spec: string): Effect.Effect<StorageChoice, Conf
     const directory = scheme === "file" ? fileURLToPath(spec) : isAbsolute(spec) ? spec : resolve(spec)
     return Effect.succeed({ layer: FsStorage.layer({ directory }), description: `fs ${directory}` })
   }
+  const cloud = cloudStorageSchemes[scheme]
+  if (cloud !== undefined) {
+    return Effect.promise(cloud).pipe(
+      Effect.flatMap((fromUrl) => fromUrl(spec, env)),
+      Effect.mapError((error) => new ConfigError({ message: `invalid storage URL ${spec}: ${error.message}` }))
+    )
+  }
   return Effect.fail(new ConfigError({
-    message: `unsupported storage "${spec}": use memory, memory:<size>, a directory path or file:// URL`
+    message: `unsupported storage "${spec}": use memory, memory:<size>, a directory path or file:// URL, ${
+      Object.keys(cloudStorageSchemes).map((name) => `${name}://`).join(", ")
+    }`
   }))
 }

@@ -1,0 +1,161 @@
+import type { ContainerClient } from "@azure/storage-blob"
+import { ArtifactStorage, StorageError } from "@hoard/core"
+import type { ArtifactKey, ArtifactStorageShape, ListedArtifact } from "@hoard/core"
+import { Clock, Effect, Layer, Option, Stream } from "effect"
+import { fromBlobMetadata } from "./blobMetadata.ts"
+import { blobName, keyOfBlobName, namespaceFolder, normalizePrefix } from "./blobNames.ts"
+import { defaultBlockSize, defaultMaxConcurrency, defaultTimeoutMs } from "./AzureStorageOptions.ts"
+import type { AzureStorageOptions, ResolvedOptions } from "./AzureStorageOptions.ts"
+import { makeContainerClient } from "./containerClient.ts"
+import { downloadBody } from "./download.ts"
+import { isBlobNotFound } from "./errors.ts"
+import { sdkCall } from "./sdkCall.ts"
+import { uploadArtifact } from "./upload.ts"
+
+export type { AzureCredentials, AzureStorageOptions } from "./AzureStorageOptions.ts"
+export { defaultBlockSize, defaultMaxConcurrency, defaultRetryOptions, defaultTimeoutMs } from "./AzureStorageOptions.ts"
+export { describe } from "./describe.ts"
+export { optionsFromUrl } from "./optionsFromUrl.ts"
+
+/** Azure's largest block (4000 MiB). */
+const maxBlockSize = 4000 * 1024 * 1024
+/** The list page size; Azure's maximum is 5000. */
+const listPageSize = 1000
+
+const configError = (message: string, cause?: unknown): StorageError =>
+  new StorageError({ operation: "check", message: `invalid Azure storage configuration: ${message}`, cause })
+
+const positiveInteger = (name: string, value: number, max = Number.MAX_SAFE_INTEGER) =>
+  Number.isSafeInteger(value) && value > 0 && value <= max
+    ? Effect.succeed(value)
+    : Effect.fail(configError(`${name} must be an integer from 1 to ${max}, got ${value}`))
+
+const resolveOptions = (options: AzureStorageOptions): Effect.Effect<ResolvedOptions, StorageError> =>
+  Effect.gen(function*() {
+    const prefix = yield* Effect.try({
+      try: () => normalizePrefix(options.prefix),
+      catch: (error) => configError((error as Error).message, error)
+    })
+    return {
+      container: options.container,
+      prefix,
+      timeoutMs: yield* positiveInteger("timeoutMs", options.timeoutMs ?? defaultTimeoutMs),
+      blockSize: yield* positiveInteger("blockSize", options.blockSize ?? defaultBlockSize, maxBlockSize),
+      maxConcurrency: yield* positiveInteger("maxConcurrency", options.maxConcurrency ?? defaultMaxConcurrency),
+      createContainer: options.createContainer ?? false
+    }
+  })
+
+/** The storage operations over one container client. */
+const makeShape = (client: ContainerClient, options: ResolvedOptions): ArtifactStorageShape => {
+  const { container, prefix } = options
+  const where = (key: ArtifactKey): string => `azure://${container}/${blobName(prefix, key)}`
+
+  /** The info and ETag of the current version, or none when there is no such blob. */
+  const properties = (key: ArtifactKey, operation: "get" | "head") =>
+    Effect.gen(function*() {
+      const what = `${operation} ${where(key)}`
+      const found = yield* sdkCall(options, operation, what, (abortSignal) =>
+        client.getBlobClient(blobName(prefix, key)).getProperties({ abortSignal }).then(
+          Option.some,
+          (error: unknown) => isBlobNotFound(error) ? Option.none() : Promise.reject(error)
+        ))
+      if (Option.isNone(found)) return Option.none()
+      const info = fromBlobMetadata(found.value.metadata, found.value.contentLength)
+      if (Option.isNone(info)) {
+        return yield* new StorageError({
+          operation,
+          message: `${what} failed: the blob has no valid Hoard metadata (written by another tool?)`
+        })
+      }
+      return Option.some({ info: info.value, etag: found.value.etag })
+    })
+
+  const listPage = (folder: string, hashPrefix: string, continuationToken: string | undefined) =>
+    sdkCall(options, "list", `list azure://${container}/${folder}${hashPrefix}*`, (abortSignal) =>
+      client.listBlobsFlat({ prefix: folder + hashPrefix, includeMetadata: true, abortSignal })
+        .byPage({ maxPageSize: listPageSize, ...(continuationToken === undefined ? {} : { continuationToken }) })
+        .next())
+
+  return {
+    put: (key, body, { metadata, size }) =>
+      Effect.gen(function*() {
+        const createdAt = yield* Clock.currentTimeMillis
+        yield* uploadArtifact(options, client.getBlockBlobClient(blobName(prefix, key)), where(key), body, {
+          size,
+          createdAt,
+          metadata
+        })
+      }),
+
+    get: (key) =>
+      properties(key, "get").pipe(
+        Effect.map(Option.map(({ etag, info }) => ({
+          info,
+          body: downloadBody(options, client.getBlobClient(blobName(prefix, key)), where(key), etag, info.size)
+        })))
+      ),
+
+    head: (key) => properties(key, "head").pipe(Effect.map(Option.map(({ info }) => info))),
+
+    delete: (key) =>
+      sdkCall(options, "delete", `delete ${where(key)}`, (abortSignal) =>
+        client.getBlobClient(blobName(prefix, key)).deleteIfExists({ abortSignal, deleteSnapshots: "include" }))
+        .pipe(Effect.map((response) => response.succeeded)),
+
+    list: ({ hashPrefix = "", namespace }) => {
+      const folder = namespaceFolder(prefix, namespace)
+      return Stream.paginate(undefined as string | undefined, (token) =>
+        listPage(folder, hashPrefix, token).pipe(Effect.map((result) => {
+          const page = result.done === true ? undefined : result.value
+          const entries = (page?.segment.blobItems ?? []).flatMap((item): Array<ListedArtifact> => {
+            const key = keyOfBlobName(prefix, namespace, item.name)
+            const info = fromBlobMetadata(item.metadata, item.properties.contentLength)
+            // Blobs Hoard did not write (or cannot read) are not artifacts.
+            return key !== undefined && Option.isSome(info) ? [{ key, info: info.value }] : []
+          })
+          const next = page?.continuationToken
+          return [entries, next === undefined || next === "" ? Option.none() : Option.some(next)] as const
+        })))
+    },
+
+    check: sdkCall(options, "check", `check of container "${container}" at ${client.url}`, (abortSignal) =>
+      client.getProperties({ abortSignal })).pipe(Effect.asVoid)
+  }
+}
+
+/**
+ * An `ArtifactStorage` on an Azure Blob Storage container. Creates the
+ * container first when `createContainer` is set, then runs the readiness
+ * check: a wrong container, endpoint or credentials fail here, at startup.
+ */
+export const make = (options: AzureStorageOptions): Effect.Effect<ArtifactStorageShape, StorageError> =>
+  Effect.gen(function*() {
+    const resolved = yield* resolveOptions(options)
+    const client = yield* Effect.try({
+      try: () => makeContainerClient(options),
+      catch: (error) => configError(error instanceof Error ? error.message : String(error), error)
+    })
+    const storage = makeShape(client, resolved)
+    const createContainer = sdkCall(
+      resolved,
+      "check",
+      `creating container "${resolved.container}" at ${client.url}`,
+      (abortSignal) => client.createIfNotExists({ abortSignal })
+    )
+    yield* (resolved.createContainer ? createContainer : Effect.void).pipe(
+      Effect.andThen(storage.check),
+      Effect.mapError((error) =>
+        new StorageError({
+          operation: "check",
+          message: `Azure Blob storage is not ready: ${error.message}`,
+          ...(error.cause === undefined ? {} : { cause: error.cause })
+        })
+      )
+    )
+    return storage
+  })
+
+/** `make` as a layer: building it fails with a `StorageError` when the container is not usable. */
+export const layer = (options: AzureStorageOptions): Layer.Layer<ArtifactStorage, StorageError> =>
+  Layer.effect(ArtifactStorage, make(options))

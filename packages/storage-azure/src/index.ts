@@ -1,0 +1,2 @@
+export * as AzureStorage from "./AzureStorage.ts"
+export type { AzureCredentials, AzureStorageOptions } from "./AzureStorageOptions.ts"

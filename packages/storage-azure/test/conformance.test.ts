@@ -1,0 +1,23 @@
+import { AzureStorage } from "@hoard/storage-azure"
+import { storageConformance } from "@hoard/storage-testkit"
+import { inject } from "vitest"
+
+const connectionString = inject("azuriteConnectionString")
+
+storageConformance(
+  "AzureStorage",
+  AzureStorage.layer({ container: "conformance", prefix: "hoard", credentials: { connectionString }, createContainer: true })
+)
+
+// Tiny blocks: every artifact above 64 KiB takes the staged-blocks path (Put Block + Put Block List).
+storageConformance(
+  "AzureStorage with staged blocks",
+  AzureStorage.layer({
+    container: "conformance-staged",
+    credentials: { connectionString },
+    createContainer: true,
+    blockSize: 64 * 1024,
+    maxConcurrency: 3
+  }),
+  { largeArtifactBytes: 4 * 1024 * 1024 }
+)
