@@ -13,9 +13,11 @@ const collectGarbage = runInNewContext("gc") as () => void
 
 const mib = 1024 * 1024
 const chunkBytes = 64 * 1024
-const artifactBytes = 64 * mib
+// Large enough that buffering it would dwarf the garbage V8 may leave uncollected for a while.
+const artifactBytes = 256 * mib
+const allowedGrowth = 96 * mib
 
-/** 64 MiB generated chunk by chunk (never held whole), each chunk stamped with its index; with its SHA-256. */
+/** 256 MiB generated chunk by chunk (never held whole), each chunk stamped with its index; with its SHA-256. */
 const generatedArtifact = () => {
   const block = randomBytes(chunkBytes)
   const chunkAt = (index: number) => {
@@ -38,13 +40,18 @@ const peakRssGrowth = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     collectGarbage()
     const start = process.memoryUsage.rss()
     let peak = start
-    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5)
+    let samples = 0
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss())
+      // Collect now and then, so that the peak measures live memory rather than garbage awaiting a GC.
+      if (++samples % 20 === 0) collectGarbage()
+    }, 5)
     const result = yield* effect.pipe(Effect.ensuring(Effect.sync(() => clearInterval(timer))))
     return { result, growth: Math.max(peak, process.memoryUsage.rss()) - start }
   })
 
 describe("FsStorage large artifacts", () => {
-  it.live("streams a 64 MiB put and get without holding the artifact in memory", () =>
+  it.live("streams a 256 MiB put and get without holding the artifact in memory", () =>
     Effect.gen(function*() {
       const directory = yield* tempDirectory
       const storage = yield* ArtifactStorage.pipe(Effect.provide(FsStorage.layer({ directory })))
@@ -57,7 +64,7 @@ describe("FsStorage large artifacts", () => {
       )
 
       assert.deepStrictEqual(get.result, { size: artifactBytes, sha256: artifact.sha256 })
-      assert.isBelow(put.growth, 24 * mib, `put grew RSS by ${(put.growth / mib).toFixed(1)} MiB`)
-      assert.isBelow(get.growth, 24 * mib, `get grew RSS by ${(get.growth / mib).toFixed(1)} MiB`)
-    }), 60_000)
+      assert.isBelow(put.growth, allowedGrowth, `put grew RSS by ${(put.growth / mib).toFixed(1)} MiB`)
+      assert.isBelow(get.growth, allowedGrowth, `get grew RSS by ${(get.growth / mib).toFixed(1)} MiB`)
+    }), 120_000)
 })
