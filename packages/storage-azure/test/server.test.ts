@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto"
 import { AzureStorage } from "@hoard/storage-azure"
 import { startHoardServer } from "@hoard/transport-node-http"
-import { put, replicaSuite, runHoardCli, sha256 } from "@hoard/transport-testkit"
+import { expectCliServesStorage, replicaSuite, runHoardCli } from "@hoard/transport-testkit"
 import { describe, expect, inject, it } from "vitest"
 
 const connectionString = inject("azuriteConnectionString")
@@ -13,20 +12,7 @@ replicaSuite("Azure on Azurite", async (options) => {
 }, () => AzureStorage.layer({ container: "replicas", credentials: { connectionString }, createContainer: true, blockSize: 128 * 1024 }))
 
 describe("hoard serve --storage azure://", () => {
-  it("serves uploads and downloads from the container", async () => {
-    const run = runHoardCli(cli, ["--port", "0", "--token", "az-token", "--storage", "azure://hoard-cli/cache?createContainer=true"], {
-      AZURE_STORAGE_CONNECTION_STRING: connectionString
-    })
-    const server = await run.server
-    const body = randomBytes(300_000)
-    const url = `${server.url}/v8/artifacts/abcdef?slug=team`
-    const headers = { authorization: "Bearer az-token" }
-    expect((await put(url, body, headers)).status).toBe(202)
-    const response = await fetch(url, { headers })
-    expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha256(body))
-    await server.close()
-    expect((await run.exited).code).toBe(0)
-  })
+  it("serves uploads and downloads from the container", () => expectCliServesStorage(cli, "azure://hoard-cli/cache?createContainer=true", { AZURE_STORAGE_CONNECTION_STRING: connectionString }))
 
   it("refuses to start on a container that does not exist, saying why", async () => {
     const run = runHoardCli(cli, ["--port", "0", "--token", "t", "--storage", "azure://no-such-container/cache"], {

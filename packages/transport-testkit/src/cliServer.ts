@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { expect } from "vitest"
+import { put, randomHash, randomTeam, sha256 } from "./client.ts"
 import type { ServerUnderTest } from "./ServerUnderTest.ts"
 
 export interface CliRun {
@@ -45,4 +48,27 @@ export const runHoardCli = (
   // Callers that only expect a failed start never await `server`.
   server.catch(() => undefined)
   return { server, exited }
+}
+
+/**
+ * Starts `hoard serve --storage <storage>`, uploads and downloads one artifact
+ * through it, stops it, and checks the bytes came back and the exit was clean.
+ */
+export const expectCliServesStorage = async (
+  bin: string | URL,
+  storage: string,
+  env: Record<string, string> = {}
+): Promise<void> => {
+  const token = `cli-${randomBytes(6).toString("hex")}`
+  const run = runHoardCli(bin, ["--port", "0", "--token", token, "--storage", storage], env)
+  const server = await run.server
+  const body = randomBytes(300_000)
+  const url = `${server.url}/v8/artifacts/${randomHash()}?slug=${randomTeam()}`
+  const headers = { authorization: `Bearer ${token}` }
+  expect((await put(url, body, headers)).status).toBe(202)
+  const response = await fetch(url, { headers })
+  expect(response.status).toBe(200)
+  expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha256(body))
+  await server.close()
+  expect((await run.exited).code).toBe(0)
 }
