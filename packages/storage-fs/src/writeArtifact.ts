@@ -51,28 +51,18 @@ const writeFully = async (handle: FileHandle, buffers: ReadonlyArray<Uint8Array>
   }
 }
 
-/** Platforms and file systems that cannot fsync a directory say so with one of these. */
-const unsupportedDirectorySync = new Set(["EISDIR", "EINVAL", "EPERM", "EACCES", "ENOTSUP", "EBADF"])
-
-const syncDirectory = async (directory: string): Promise<void> => {
-  let handle: FileHandle | undefined
-  try {
-    handle = await open(directory, "r")
-    await handle.sync()
-  } catch (error) {
-    if (!unsupportedDirectorySync.has(errorCode(error) ?? "")) throw error
-  } finally {
-    await handle?.close().catch(() => undefined)
-  }
-}
-
-/** Makes the complete temp file the artifact: flush it to disk, then atomically rename it over the target. */
+/**
+ * Makes the complete temp file the artifact: flush its data to disk, then
+ * atomically rename it over the target. The data is on disk before the name
+ * points at it, so a crash never leaves a torn artifact. The directory is not
+ * fsynced: after a crash the newest renames may be lost, which for a cache
+ * means a miss, and saves a second fsync on every upload.
+ */
 const commit = async (temp: TempFile, target: string): Promise<void> => {
   await temp.handle.sync()
   temp.closed = true
   await temp.handle.close()
   await rename(temp.path, target)
-  await syncDirectory(dirname(target))
 }
 
 const writeHeaderAndBody = <E>(

@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Data, Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { StorageError } from "../storage/ArtifactStorage.ts"
 
@@ -6,11 +6,11 @@ import type { StorageError } from "../storage/ArtifactStorage.ts"
  * An error answered to the client. The body is the shape turbo reads:
  * `{"error":{"code":"...","message":"..."}}` (it only parses wrapped errors).
  */
-export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
-  status: Schema.Int,
-  code: Schema.String,
-  message: Schema.String
-}) {}
+export class ApiError extends Data.TaggedError("ApiError")<{
+  readonly status: number
+  readonly code: string
+  readonly message: string
+}> {}
 
 export const badRequest = (message: string) => new ApiError({ status: 400, code: "bad_request", message })
 export const unauthorized = (message: string) => new ApiError({ status: 401, code: "unauthorized", message })

@@ -5,8 +5,8 @@ import type { ApiError } from "./ApiError.ts"
 
 /**
  * The request body as a stream that must yield exactly `size` bytes: more fails
- * with 413, fewer (the client went away) fails with 400. Storage adapters then
- * discard the partial upload.
+ * with 413, fewer (the client went away) fails with 400, once the body ends.
+ * Storage adapters also stop at `size` bytes, and discard the partial upload.
  */
 export const exactLengthBody = (
   request: HttpServerRequest.HttpServerRequest,
@@ -14,18 +14,19 @@ export const exactLengthBody = (
 ): Stream.Stream<Uint8Array, ApiError> =>
   Stream.suspend(() => {
     let received = 0
+    // Counted synchronously per batch of chunks: this runs for every byte uploaded.
     const counted = request.stream.pipe(
       Stream.mapError(() => badRequest("the upload was interrupted before the whole body arrived")),
-      Stream.mapEffect((chunk) => {
-        received += chunk.byteLength
-        return received > size
-          ? Effect.fail(payloadTooLarge(`the body is longer than its Content-Length (${size} bytes)`))
-          : Effect.succeed(chunk)
+      Stream.mapArray((chunks) => {
+        for (const chunk of chunks) received += chunk.byteLength
+        return chunks
       })
     )
     const verifyLength = Stream.fromEffectDrain(Effect.suspend(() =>
       received === size
         ? Effect.void
+        : received > size
+        ? Effect.fail(payloadTooLarge(`the body is longer than its Content-Length (${size} bytes)`))
         : Effect.fail(badRequest(`the body ended after ${received} of ${size} bytes`))
     ))
     return Stream.concat(counted, verifyLength)

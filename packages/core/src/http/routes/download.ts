@@ -16,14 +16,14 @@ export const download = ({ auth, storage }: Services) => (request: HttpServerReq
   Effect.gen(function*() {
     yield* authenticate(auth, request)
     const key = yield* artifactKey(request)
-    const missing = notFound(`no artifact ${key.hash} for team ${key.namespace}`)
+    const missing = () => notFound(`no artifact ${key.hash} for team ${key.namespace}`)
     if (request.method === "HEAD") {
       const info = yield* storage.head(key).pipe(Effect.catchTag("StorageError", storageFailure("look up the artifact")))
-      if (Option.isNone(info)) return yield* missing
+      if (Option.isNone(info)) return yield* missing()
       return HttpServerResponse.empty({ status: 200, headers: artifactResponseHeaders(info.value) })
     }
     const artifact = yield* storage.get(key).pipe(Effect.catchTag("StorageError", storageFailure("read the artifact")))
-    if (Option.isNone(artifact)) return yield* missing
+    if (Option.isNone(artifact)) return yield* missing()
     const { body, info } = artifact.value
     const { "content-type": contentType, "content-length": _, ...headers } = artifactResponseHeaders(info)
     return HttpServerResponse.stream(
