@@ -1,4 +1,5 @@
 import { Cause, Effect } from "effect"
+import type { Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { errorResponse, internalError, notFound } from "./ApiError.ts"
 import { HoardRoutes } from "./HoardRoutes.ts"
@@ -11,8 +12,15 @@ export interface HoardAppOptions {
   readonly basePath?: string
 }
 
-/** The HTTP app every transport serves: `Effect<HttpServerResponse, never, HttpServerRequest>`. */
-export type HoardHttpApp = Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>
+/**
+ * The HTTP app every transport serves. Transports provide the request and a
+ * per-request scope that lasts until the response has been sent.
+ */
+export type HoardHttpApp = Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  never,
+  HttpServerRequest.HttpServerRequest | Scope.Scope
+>
 
 /**
  * Builds the Hoard HTTP app from the routes and the services in context.
@@ -33,10 +41,12 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
     const requestId = requestIdOf(request)
     const { path, search } = splitUrl(request.url)
     const relative = stripBasePath(collapseSlashes(path), basePath)
+    const routed = relative === path
+      ? routes
+      : Effect.provideService(routes, HttpServerRequest.HttpServerRequest, request.modify({ url: relative + search }))
     const response = relative === undefined
       ? notFoundResponse(path)
-      : yield* routes.pipe(
-        Effect.provideService(HttpServerRequest.HttpServerRequest, request.modify({ url: relative + search })),
+      : yield* routed.pipe(
         Effect.catchTags({
           ApiError: (error) => Effect.succeed(errorResponse(error)),
           HttpServerError: (error) =>
@@ -48,8 +58,7 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
           Cause.hasInterruptsOnly(cause)
             ? Effect.failCause(cause)
             : Effect.logError("request crashed", cause).pipe(Effect.as(errorResponse(internalError("internal error"))))
-        ),
-        Effect.scoped
+        )
       )
     return HttpServerResponse.setHeader(response, "x-request-id", requestId)
   }).pipe(Effect.catchCause(() => Effect.succeed(HttpServerResponse.empty({ status: 499 }))))

@@ -1,14 +1,25 @@
-import { Effect, Schema, SchemaIssue } from "effect"
+import { Effect, Exit, Schema, SchemaIssue } from "effect"
 import { badRequest } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
 
-/** Decodes untrusted input; a failure becomes a 400 that names what was wrong. */
+/**
+ * Decodes untrusted input; a failure becomes a 400 that names what was wrong.
+ * Decoding is synchronous (the protocol's schemas need no services), which
+ * keeps the per-request cost low.
+ */
 export const decodeOrBadRequest = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, what: string) => {
-  const decode = Schema.decodeUnknownEffect(schema)
-  return (input: unknown): Effect.Effect<S["Type"], ApiError, S["DecodingServices"]> =>
-    decode(input).pipe(
-      Effect.mapError((error) => badRequest(`invalid ${what}: ${formatIssue(error.issue)}`))
-    )
+  const decode = Schema.decodeUnknownExit(schema)
+  return (input: unknown): Effect.Effect<S["Type"], ApiError> => {
+    const exit = decode(input)
+    return Exit.isSuccess(exit)
+      ? Effect.succeed(exit.value)
+      : Effect.fail(badRequest(`invalid ${what}: ${describeFailure(exit)}`))
+  }
+}
+
+const describeFailure = (exit: Exit.Exit<unknown, Schema.SchemaError>): string => {
+  const error = Exit.findErrorOption(exit)
+  return error._tag === "Some" ? formatIssue(error.value.issue) : "could not be decoded"
 }
 
 const formatter = SchemaIssue.makeFormatterDefault()
