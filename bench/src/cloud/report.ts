@@ -1,0 +1,88 @@
+import { formatLoad } from "../machine.ts"
+import type { MachineFacts } from "../machine.ts"
+import { renderTable } from "../table.ts"
+import type { BackendId } from "./backend.ts"
+import type { CloudBenchConfig } from "./config.ts"
+import type { CloudRow } from "./rows.ts"
+import { minCloudRatio } from "./summarize.ts"
+import type { CloudRowSummary } from "./summarize.ts"
+
+/** What happened to one backend: measured, skipped (not installed) or failed. */
+export type BackendOutcome =
+  | { readonly id: BackendId; readonly label: string; readonly status: "measured"; readonly sdkDescription: string; readonly storageUrl: string; readonly rows: ReadonlyArray<CloudRowSummary>; readonly seconds: number }
+  | { readonly id: BackendId; readonly label: string; readonly status: "skipped" | "failed"; readonly reason: string }
+
+export interface CloudReportInput {
+  readonly config: CloudBenchConfig
+  readonly machine: MachineFacts
+  readonly loadAtEnd: readonly [number, number, number]
+  readonly elapsedSeconds: number
+  readonly rows: ReadonlyArray<CloudRow>
+  readonly backends: ReadonlyArray<BackendOutcome>
+}
+
+const number = (value: number, digits = 0): string =>
+  Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "-"
+const rate = (value: number): string => number(value, value < 100 ? 1 : 0)
+
+const table = (outcomes: ReadonlyArray<BackendOutcome>): string =>
+  renderTable(
+    [
+      { header: "Backend", align: "left" },
+      { header: "Row", align: "left" },
+      { header: "Hoard MB/s", align: "right" },
+      { header: "SDK MB/s", align: "right" },
+      { header: "Ratio", align: "right" },
+      { header: "per-round ratios", align: "left" },
+      { header: "Hoard CPU ms/req", align: "right" },
+      { header: "emulator CPU H÷S", align: "right" },
+      { header: "all CPU H÷S", align: "right" },
+      { header: "Target", align: "left" },
+      { header: "Result", align: "left" }
+    ],
+    outcomes.flatMap((outcome) =>
+      outcome.status !== "measured"
+        ? [[outcome.id, `${outcome.status}: ${outcome.reason.split("\n")[0]}`, "", "", "", "", "", "", "", "", outcome.status === "failed" ? "MISS" : "-"]]
+        : outcome.rows.map((row) => {
+          const errors = row.hoard.errors + row.sdk.errors
+          return [
+            outcome.id,
+            row.label,
+            rate(row.hoard.megabytesPerSecond),
+            rate(row.sdk.megabytesPerSecond),
+            number(row.ratio, 2),
+            row.roundRatios.map((ratio) => number(ratio, 2)).join(" "),
+            number(row.hoard.cpuMsPerRequest.hoard, 1),
+            number(row.emulatorCpuRatio, 2),
+            number(row.totalCpuRatio, 2),
+            `≥ ${minCloudRatio.toFixed(2)}`,
+            (row.pass ? "PASS" : "MISS") + (errors > 0 ? ` (${errors} errors)` : "")
+          ]
+        })
+    )
+  )
+
+export const renderCloudReport = (input: CloudReportInput): string => {
+  const { config, machine } = input
+  const measured = input.backends.flatMap((outcome) => (outcome.status === "measured" ? outcome.rows : []))
+  const misses = measured.filter((row) => !row.pass).length
+  const failed = input.backends.filter((outcome) => outcome.status === "failed").length
+  const counts = input.rows.map((row) => `${row.id} ${row.concurrency}x${row.requestsPerWorker}`).join(", ")
+  const lines = [
+    "Cloud adapters: Hoard (HTTP, real child process) vs the cloud SDK alone, same emulator, same run, loopback",
+    `  node ${machine.node} | ${machine.cores} cores (${machine.cpuModel}) | ${machine.memoryGiB} GiB | ${machine.platform}`,
+    `  load average (1/5/15 min): ${formatLoad(machine.loadAverage)} at start, ${formatLoad(input.loadAtEnd)} at end`,
+    `  ${config.rounds} round(s)${config.warmup ? " after a warm-up" : ", no warm-up"}; ${input.elapsedSeconds.toFixed(0)} s in all${config.quick ? " (BENCH_QUICK)" : ""}`,
+    `  requests per measurement (connections x per connection): ${counts}`,
+    "  SDK paths:",
+    ...input.backends.flatMap((outcome) => (outcome.status === "measured" ? [`    ${outcome.id.padEnd(10)} ${outcome.sdkDescription}`] : [])),
+    "",
+    "Throughput: medians over rounds; Ratio = Hoard / SDK; MB = 10^6 bytes; CPU H÷S = per request, Hoard path / SDK path",
+    table(input.backends),
+    "",
+    misses === 0 && failed === 0
+      ? `All ${measured.length} rows meet the target (Hoard ≥ ${minCloudRatio.toFixed(2)} x the SDK's throughput).`
+      : `${misses} of ${measured.length} rows miss the target${failed > 0 ? `; ${failed} backend(s) failed to run` : ""}.`
+  ]
+  return lines.join("\n")
+}
