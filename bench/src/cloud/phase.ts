@@ -47,10 +47,10 @@ const measure = async (
   return { round, load, cpu }
 }
 
-/** Big artifacts warm up with one request on at most 2 connections. */
+/** One request per connection; big artifacts on one connection only. */
 const warmUpRow = (row: CloudRow): CloudRow => ({
   ...row,
-  concurrency: row.size >= 16 * MiB ? Math.min(row.concurrency, 2) : row.concurrency,
+  concurrency: row.size >= 16 * MiB ? 1 : row.concurrency,
   requestsPerWorker: 1
 })
 
@@ -76,7 +76,7 @@ export const runCloudPhase = async (
   options: CloudPhaseOptions
 ): Promise<Array<CloudRowSamples>> => {
   if (options.warmup) {
-    options.log("  warm-up: one request per worker and path on every row")
+    options.log("  warm-up: one request per connection and path on every row (one in all for 50 MiB)")
     for (const row of rows) {
       for (const path of cloudPaths) await measure(warmUpRow(row), path, hoard, backend, 0)
     }

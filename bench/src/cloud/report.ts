@@ -62,6 +62,44 @@ const table = (outcomes: ReadonlyArray<BackendOutcome>): string =>
     )
   )
 
+const cpuTable = (outcomes: ReadonlyArray<BackendOutcome>): string =>
+  renderTable(
+    [
+      { header: "Backend", align: "left" },
+      { header: "Row", align: "left" },
+      { header: "SDK path: SDK", align: "right" },
+      { header: "emulator", align: "right" },
+      { header: "Hoard path: client", align: "right" },
+      { header: "Hoard", align: "right" },
+      { header: "emulator", align: "right" },
+      { header: "Hoard - SDK", align: "right" },
+      { header: "all H÷S", align: "right" },
+      { header: "1 ÷ all H÷S", align: "right" },
+      { header: "Ratio", align: "right" }
+    ],
+    outcomes.flatMap((outcome) =>
+      outcome.status !== "measured"
+        ? []
+        : outcome.rows.map((row) => {
+          const sdk = row.sdk.cpuMsPerRequest
+          const hoard = row.hoard.cpuMsPerRequest
+          return [
+            outcome.id,
+            row.label,
+            number(sdk.bench, 1),
+            number(sdk.emulator, 1),
+            number(hoard.bench, 1),
+            number(hoard.hoard, 1),
+            number(hoard.emulator, 1),
+            number(hoard.hoard - sdk.bench, 1),
+            number(row.totalCpuRatio, 2),
+            number(1 / row.totalCpuRatio, 2),
+            number(row.ratio, 2)
+          ]
+        })
+    )
+  )
+
 export const renderCloudReport = (input: CloudReportInput): string => {
   const { config, machine } = input
   const measured = input.backends.flatMap((outcome) => (outcome.status === "measured" ? outcome.rows : []))
@@ -79,6 +117,11 @@ export const renderCloudReport = (input: CloudReportInput): string => {
     "",
     "Throughput: medians over rounds; Ratio = Hoard / SDK; MB = 10^6 bytes; CPU H÷S = per request, Hoard path / SDK path",
     table(input.backends),
+    "",
+    "CPU ms per request, medians over rounds. The SDK path is this process (the SDK) and the emulator; the Hoard path",
+    "is this process (the HTTP client), Hoard and the emulator. Hoard - SDK: Hoard's CPU beyond the SDK doing the same",
+    "storage calls alone. When the cores are saturated, Ratio tends to 1 ÷ all H÷S.",
+    cpuTable(input.backends),
     "",
     misses === 0 && failed === 0
       ? `All ${measured.length} rows meet the target (Hoard ≥ ${minCloudRatio.toFixed(2)} x the SDK's throughput).`
