@@ -2,7 +2,7 @@ import type { BenchConfig } from "./config.ts"
 import { formatLoad } from "./machine.ts"
 import type { MachineFacts } from "./machine.ts"
 import type { MemorySummary, ThroughputSummary } from "./summarize.ts"
-import { renderTable } from "./table.ts"
+import { formatNumber as number, formatRate as rate, renderTable, verdict } from "./table.ts"
 
 export interface ReportInput {
   readonly config: BenchConfig
@@ -15,11 +15,7 @@ export interface ReportInput {
   readonly throughputPeakRssBytes: { readonly hoard: number; readonly raw: number } | undefined
 }
 
-const number = (value: number, digits = 0): string =>
-  Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "-"
-const rate = (value: number): string => number(value, value < 100 ? 1 : 0)
 const megabytes = (bytes: number): string => number(bytes / 1e6)
-const verdict = (pass: boolean): string => (pass ? "PASS" : "MISS")
 
 const throughputTable = (rows: ReadonlyArray<ThroughputSummary>): string =>
   renderTable(

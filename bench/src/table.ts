@@ -16,3 +16,12 @@ export const renderTable = (columns: ReadonlyArray<Column>, rows: ReadonlyArray<
   const rule = widths.map((width) => "-".repeat(width)).join("-+-")
   return [line(columns.map((column) => column.header)), rule, ...rows.map(line)].join("\n")
 }
+
+/** A number for a table cell, with a fixed number of decimals; "-" when not finite. */
+export const formatNumber = (value: number, digits = 0): string =>
+  Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "-"
+
+/** A rate: one decimal below 100, none above. */
+export const formatRate = (value: number): string => formatNumber(value, value < 100 ? 1 : 0)
+
+export const verdict = (pass: boolean): string => (pass ? "PASS" : "MISS")

@@ -1,6 +1,6 @@
 import { formatLoad } from "../machine.ts"
 import type { MachineFacts } from "../machine.ts"
-import { renderTable } from "../table.ts"
+import { formatNumber as number, formatRate as rate, renderTable, verdict } from "../table.ts"
 import type { BackendId } from "./backend.ts"
 import type { CloudBenchConfig } from "./config.ts"
 import type { CloudRow } from "./rows.ts"
@@ -21,9 +21,6 @@ export interface CloudReportInput {
   readonly backends: ReadonlyArray<BackendOutcome>
 }
 
-const number = (value: number, digits = 0): string =>
-  Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "-"
-const rate = (value: number): string => number(value, value < 100 ? 1 : 0)
 
 const table = (outcomes: ReadonlyArray<BackendOutcome>): string =>
   renderTable(
@@ -56,7 +53,7 @@ const table = (outcomes: ReadonlyArray<BackendOutcome>): string =>
             number(row.emulatorCpuRatio, 2),
             number(row.totalCpuRatio, 2),
             `≥ ${minCloudRatio.toFixed(2)}`,
-            (row.pass ? "PASS" : "MISS") + (errors > 0 ? ` (${errors} errors)` : "")
+            verdict(row.pass) + (errors > 0 ? ` (${errors} errors)` : "")
           ]
         })
     )
