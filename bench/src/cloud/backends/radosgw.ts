@@ -1,16 +1,13 @@
 import { execFile } from "node:child_process"
-import { randomBytes } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { createBucket } from "../../../../packages/storage-s3/test/support/buckets.ts"
 import { radosgwInstalled } from "../../../../packages/storage-s3/test/support/radosgw.ts"
 import { trackProcess } from "../../cleanup.ts"
-import { hoardPrefix } from "../backend.ts"
 import type { BackendDefinition, RunningBackend } from "../backend.ts"
-import { s3HoardEnv, s3Sdk, s3SdkDescription, s3StorageUrl } from "./s3Sdk.ts"
+import { s3RunningBackend } from "./s3Sdk.ts"
 
 /** The S3 package's throwaway Ceph cluster: one mon, one memstore OSD, radosgw; cephx off. */
 const script = fileURLToPath(new URL("../../../../packages/storage-s3/scripts/radosgw.sh", import.meta.url))
@@ -79,28 +76,13 @@ export const radosgwBackend: BackendDefinition = {
       throw error
     }
     const cephEnv = { ...process.env, CEPH_CONF: join(directory, "ceph.conf") }
-    const bucket = `hoard-bench-${randomBytes(4).toString("hex")}`
-    try {
-      await createBucket(endpoint, bucket, { requestChecksumCalculation: checksums, responseChecksumValidation: checksums })
-    } catch (error) {
-      await stopCluster().catch(() => undefined)
-      throw error
-    }
-    const sdk = s3Sdk(endpoint, bucket, checksums)
+    const backend = await s3RunningBackend({ endpoint, checksums, stopServer: stopCluster, emulatorPids: () => daemonPids(directory) })
     return {
-      storageUrl: s3StorageUrl(bucket, hoardPrefix, endpoint),
-      hoardEnv: s3HoardEnv(checksums),
-      sdkDescription: s3SdkDescription(checksums),
-      sdk,
-      emulatorPids: () => daemonPids(directory),
+      ...backend,
       // Overwritten multipart objects wait 2 h for radosgw's garbage collector, in the
       // OSD's RAM (memstore, 4 GiB): collect them now, so that the run's uploads fit.
       betweenRounds: async () => {
         await run("radosgw-admin", ["gc", "process", "--include-all"], { env: cephEnv, timeout: 60_000 })
-      },
-      stop: async () => {
-        await sdk.close()
-        await stopCluster()
       }
     }
   }

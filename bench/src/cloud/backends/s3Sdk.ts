@@ -1,10 +1,11 @@
+import { randomBytes } from "node:crypto"
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3"
 import { Upload } from "@aws-sdk/lib-storage"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
-import { testCredentials } from "../../../../packages/storage-s3/test/support/buckets.ts"
-import { sdkMetadata } from "../backend.ts"
-import type { SdkTransfer } from "../backend.ts"
+import { createBucket, testCredentials } from "../../../../packages/storage-s3/test/support/buckets.ts"
+import { hoardPrefix, sdkMetadata } from "../backend.ts"
+import type { RunningBackend, SdkTransfer } from "../backend.ts"
 import { countingSink, payloadStream } from "../payload.ts"
 import { MiB } from "../../units.ts"
 
@@ -71,3 +72,36 @@ export const s3Sdk = (endpoint: string, bucket: string, checksums: ChecksumMode)
 
 export const s3SdkDescription = (checksums: ChecksumMode): string =>
   `lib-storage Upload (5 MiB parts, queue 4) / GetObject; checksums ${checksums}`
+
+/**
+ * The running-backend record both S3 servers share: a fresh bucket on
+ * `endpoint`, Hoard's storage URL and env, and the SDK path. `stopServer`
+ * runs if the bucket cannot be created, and on stop.
+ */
+export const s3RunningBackend = async (options: {
+  readonly endpoint: string
+  readonly checksums: ChecksumMode
+  readonly stopServer: () => Promise<void>
+  readonly emulatorPids: () => ReadonlyArray<number>
+}): Promise<Omit<RunningBackend, "betweenRounds">> => {
+  const { checksums, endpoint, stopServer } = options
+  const bucket = `hoard-bench-${randomBytes(4).toString("hex")}`
+  try {
+    await createBucket(endpoint, bucket, { requestChecksumCalculation: checksums, responseChecksumValidation: checksums })
+  } catch (error) {
+    await stopServer().catch(() => undefined)
+    throw error
+  }
+  const sdk = s3Sdk(endpoint, bucket, checksums)
+  return {
+    storageUrl: s3StorageUrl(bucket, hoardPrefix, endpoint),
+    hoardEnv: s3HoardEnv(checksums),
+    sdkDescription: s3SdkDescription(checksums),
+    sdk,
+    emulatorPids: options.emulatorPids,
+    stop: async () => {
+      await sdk.close()
+      await stopServer()
+    }
+  }
+}
