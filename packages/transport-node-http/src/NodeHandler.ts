@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect } from "effect"
 import type { Scope } from "effect"
-import { makeHoardApp } from "@hoard/core"
+import { basePathMatcher, makeHoardApp } from "@hoard/core"
 import type { HoardAppOptions, HoardServices } from "@hoard/core"
 
 /**
@@ -26,19 +26,10 @@ export const makeNodeHandler = Effect.fnUntraced(function*(options: NodeHandlerO
   const scope = yield* Effect.scope
   const app = yield* makeHoardApp(options)
   const handle = yield* NodeHttpServer.makeHandler(app, { scope })
-  const owns = ownsPath(options.basePath)
+  const relativeToBase = basePathMatcher(options.basePath)
   const handler: NodeRequestHandler = (request, response, next) => {
-    if (next !== undefined && !owns(request.url ?? "/")) return next()
+    if (next !== undefined && relativeToBase(request.url ?? "/") === undefined) return next()
     handle(request, response)
   }
   return handler
 }) satisfies (options?: NodeHandlerOptions) => Effect.Effect<NodeRequestHandler, never, Scope.Scope | HoardServices>
-
-const ownsPath = (basePath: string | undefined) => {
-  const base = (basePath ?? "").replace(/\/{2,}/gu, "/").replace(/\/+$/u, "")
-  if (base === "" || base === "/") return () => true
-  return (url: string) => {
-    const path = url.replace(/\/{2,}/gu, "/")
-    return path === base || path.startsWith(`${base}/`) || path.startsWith(`${base}?`)
-  }
-}

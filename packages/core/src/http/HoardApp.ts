@@ -2,6 +2,7 @@ import { Cause, Effect } from "effect"
 import type { Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { errorResponse, internalError, notFound } from "./ApiError.ts"
+import { basePathMatcher } from "./BasePath.ts"
 import { HoardRoutes } from "./HoardRoutes.ts"
 
 export interface HoardAppOptions {
@@ -29,29 +30,23 @@ export type HoardHttpApp = Effect.Effect<
  * an `x-request-id`, and turns every failure into the JSON error body turbo reads.
  */
 export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions = {}) {
-  const basePath = normalizeBasePath(options.basePath)
+  const relativeToBase = basePathMatcher(options.basePath)
   // Longer than any valid hash, so an over-long one gets the hash validation's 400.
   const routes = yield* HttpRouter.toHttpEffect(HoardRoutes).pipe(
     Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: 256 })
   )
-  const notFoundResponse = (path: string) => errorResponse(notFound(`no route for ${path}`))
+  const notFoundResponse = (url: string) => errorResponse(notFound(`no route for ${url.split("?", 1)[0]}`))
 
-  const app: HoardHttpApp = Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const requestId = requestIdOf(request)
-    const { path, search } = splitUrl(request.url)
-    const relative = stripBasePath(collapseSlashes(path), basePath)
-    const routed = relative === path
+  /** Routes the request (its URL made relative to the base path) and turns every failure into an answer. */
+  const route = (request: HttpServerRequest.HttpServerRequest, relativeUrl: string) =>
+    (relativeUrl === request.url
       ? routes
-      : Effect.provideService(routes, HttpServerRequest.HttpServerRequest, request.modify({ url: relative + search }))
-    const response = relative === undefined
-      ? notFoundResponse(path)
-      : yield* routed.pipe(
+      : Effect.provideService(routes, HttpServerRequest.HttpServerRequest, request.modify({ url: relativeUrl }))).pipe(
         Effect.catchTags({
           ApiError: (error) => Effect.succeed(errorResponse(error)),
           HttpServerError: (error) =>
             error.reason._tag === "RouteNotFound"
-              ? Effect.succeed(notFoundResponse(path))
+              ? Effect.succeed(notFoundResponse(request.url))
               : Effect.logError("request failed", error).pipe(Effect.as(errorResponse(internalError("internal error"))))
         }),
         Effect.catchCause((cause) =>
@@ -60,29 +55,15 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
             : Effect.logError("request crashed", cause).pipe(Effect.as(errorResponse(internalError("internal error"))))
         )
       )
-    return HttpServerResponse.setHeader(response, "x-request-id", requestId)
+
+  const app: HoardHttpApp = Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const relativeUrl = relativeToBase(request.url)
+    const response = relativeUrl === undefined ? notFoundResponse(request.url) : yield* route(request, relativeUrl)
+    return HttpServerResponse.setHeader(response, "x-request-id", requestIdOf(request))
   }).pipe(Effect.catchCause(() => Effect.succeed(HttpServerResponse.empty({ status: 499 }))))
   return app
 })
-
-const normalizeBasePath = (basePath: string | undefined): string => {
-  if (basePath === undefined) return ""
-  const collapsed = collapseSlashes(`/${basePath}`).replace(/\/+$/u, "")
-  return collapsed
-}
-
-const collapseSlashes = (path: string): string => path.replace(/\/{2,}/gu, "/")
-
-const splitUrl = (url: string): { readonly path: string; readonly search: string } => {
-  const queryStart = url.indexOf("?")
-  return queryStart === -1 ? { path: url, search: "" } : { path: url.slice(0, queryStart), search: url.slice(queryStart) }
-}
-
-const stripBasePath = (path: string, basePath: string): string | undefined => {
-  if (basePath === "") return path
-  if (path === basePath) return "/"
-  return path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : undefined
-}
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/u
 const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => {

@@ -4,33 +4,14 @@ import { badRequest, payloadTooLarge } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
 
 /**
- * The request body as a stream that must yield exactly `size` bytes: more fails
- * with 413, fewer (the client went away) fails with 400, once the body ends.
- * Storage adapters also stop at `size` bytes, and discard the partial upload.
+ * The request body of an upload. Its length is not counted here: storage
+ * adapters are given the declared size and must refuse any other (the
+ * conformance kit checks it), and the transports enforce Content-Length.
  */
-export const exactLengthBody = (
-  request: HttpServerRequest.HttpServerRequest,
-  size: number
-): Stream.Stream<Uint8Array, ApiError> =>
-  Stream.suspend(() => {
-    let received = 0
-    // Counted synchronously per batch of chunks: this runs for every byte uploaded.
-    const counted = request.stream.pipe(
-      Stream.mapError(() => badRequest("the upload was interrupted before the whole body arrived")),
-      Stream.mapArray((chunks) => {
-        for (const chunk of chunks) received += chunk.byteLength
-        return chunks
-      })
-    )
-    const verifyLength = Stream.fromEffectDrain(Effect.suspend(() =>
-      received === size
-        ? Effect.void
-        : received > size
-        ? Effect.fail(payloadTooLarge(`the body is longer than its Content-Length (${size} bytes)`))
-        : Effect.fail(badRequest(`the body ended after ${received} of ${size} bytes`))
-    ))
-    return Stream.concat(counted, verifyLength)
-  })
+export const uploadBody = (request: HttpServerRequest.HttpServerRequest): Stream.Stream<Uint8Array, ApiError> =>
+  request.stream.pipe(
+    Stream.mapError(() => badRequest("the upload was interrupted before the whole body arrived"))
+  )
 
 /** Reads a small JSON body, refusing more than `maxBytes`. */
 export const readJsonBody = (

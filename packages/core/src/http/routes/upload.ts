@@ -3,7 +3,7 @@ import { HttpServerResponse } from "effect/http"
 import type { HttpServerRequest } from "effect/http"
 import type { ArtifactMetadata } from "../../domain/ArtifactMetadata.ts"
 import { badRequest, lengthRequired, payloadTooLarge, storageFailure } from "../ApiError.ts"
-import { exactLengthBody } from "../body.ts"
+import { uploadBody } from "../body.ts"
 import { decodeOrBadRequest } from "../decode.ts"
 import { authenticate } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
@@ -29,7 +29,7 @@ export const upload = ({ auth, config, storage }: Services) => (request: HttpSer
       ...(headers["x-artifact-dirty-hash"] !== undefined && { dirtyHash: headers["x-artifact-dirty-hash"] }),
       ...(headers["x-artifact-client-ci"] !== undefined && { clientCi: headers["x-artifact-client-ci"] })
     }
-    yield* storage.put(key, exactLengthBody(request, size), { size, metadata }).pipe(
+    yield* storage.put(key, uploadBody(request), { size, metadata }).pipe(
       Effect.catchTag("StorageError", storageFailure("store the artifact"))
     )
     return HttpServerResponse.jsonUnsafe({ urls: [request.url] }, { status: 202 })
