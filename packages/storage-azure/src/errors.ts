@@ -1,20 +1,10 @@
 import { isRestError } from "@azure/storage-blob"
-import { StorageError } from "@hoard/core"
+import { isNetworkErrorCode, StorageError } from "@hoard/core"
 
 type Operation = StorageError["operation"]
 
-/** Node and SDK error codes meaning the service could not be reached at all. */
-const unreachableCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "REQUEST_SEND_ERROR"
-])
+/** The Azure SDK's own code for a request that never reached the service. */
+const requestNotSent = "REQUEST_SEND_ERROR"
 
 /** The service's error code (`x-ms-error-code`), also present on bodiless HEAD answers. */
 export const errorCodeOf = (error: unknown): string | undefined => {
@@ -42,7 +32,7 @@ export const describeFailure = (error: unknown, container: string): string => {
     const detail = firstLine(error.message)
     const answer = `${status}${code === undefined ? "" : ` ${code}`}`
     if (status === undefined) {
-      return code !== undefined && unreachableCodes.has(code)
+      return code === requestNotSent || isNetworkErrorCode(code)
         ? `cannot reach Azure Blob Storage (${code}): ${detail}`
         : `request failed${code === undefined ? "" : ` (${code})`}: ${detail}`
     }

@@ -1,4 +1,4 @@
-import { StorageError } from "@hoard/core"
+import { isNetworkErrorCode, StorageError } from "@hoard/core"
 
 type Operation = StorageError["operation"]
 
@@ -16,18 +16,6 @@ const permissionOf: Record<Operation, string> = {
   list: "storage.objects.list",
   check: "storage.objects.list"
 }
-
-const networkCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "UND_ERR_SOCKET"
-])
 
 const field = (value: unknown, name: string): unknown =>
   typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined
@@ -47,7 +35,7 @@ const messageOf = (error: unknown): string =>
 const networkCodeOf = (error: unknown): string | undefined => {
   for (let current = error, depth = 0; current !== undefined && depth < 5; current = field(current, "cause"), depth++) {
     const code = field(current, "code")
-    if (typeof code === "string" && networkCodes.has(code)) return code
+    if (typeof code === "string" && isNetworkErrorCode(code)) return code
   }
   const match = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/u.exec(messageOf(error))
   return match?.[1]
