@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { resolve } from "node:path"
-import { parseByteSize } from "../src/config/ByteSize.ts"
+import { parseByteSize } from "@hoard/core"
 import { resolveServeConfig } from "../src/config/ServeConfig.ts"
 import { storageFromSpec } from "../src/config/storageLayer.ts"
 

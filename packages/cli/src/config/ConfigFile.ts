@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises"
 import { Effect, Schema, SchemaIssue } from "effect"
-import { ByteSizeInput } from "./ByteSize.ts"
+import { ByteSizeInput } from "@hoard/core"
 import { ConfigError } from "./ConfigError.ts"
 
 const Token = Schema.Union([

@@ -1,7 +1,7 @@
 import { resolve } from "node:path"
 import { Effect } from "effect"
 import type { StaticToken } from "@hoard/core"
-import { parseByteSize } from "./ByteSize.ts"
+import { parseByteSize } from "@hoard/core"
 import type { ConfigFile } from "./ConfigFile.ts"
 import { ConfigError } from "./ConfigError.ts"
 

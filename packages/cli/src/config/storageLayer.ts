@@ -4,7 +4,7 @@ import { Effect, Layer } from "effect"
 import type { ArtifactStorage } from "@hoard/core"
 import { FsStorage } from "@hoard/storage-fs"
 import { MemoryStorage } from "@hoard/storage-memory"
-import { parseByteSize } from "./ByteSize.ts"
+import { parseByteSize } from "@hoard/core"
 import { cloudStorageSchemes } from "./cloudStorage.ts"
 import { ConfigError } from "./ConfigError.ts"
 

@@ -1,10 +1,19 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
+import type { RateLimitConfig, TeamGrants } from "../access/AccessConfig.ts"
 
 /** Who made a request, as far as Hoard knows. Never holds the token itself. */
 export interface Principal {
+  /** The token's configured name (a JWT's `sub`); shown in logs and events. */
   readonly tokenName: string
+  /** Team id or slug (or `"*"`) to scope. */
+  readonly grants: TeamGrants
+  /** This token's request budget, if it has one. */
+  readonly rateLimit?: RateLimitConfig
 }
+
+/** Every team, every permission: what plain tokens without team bindings get. */
+export const allTeams: TeamGrants = { "*": "admin" }
 
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
   message: Schema.String
@@ -64,7 +73,7 @@ export const layerStaticTokens = (tokens: ReadonlyArray<string | StaticToken>): 
             if (timingSafeEqual(candidate.digest, digest)) found ??= candidate.name
           }
           if (found === undefined) return yield* new Unauthorized({ message: "invalid token" })
-          return { tokenName: found }
+          return { tokenName: found, grants: allTeams }
         })
       })
     })
@@ -73,5 +82,5 @@ export const layerStaticTokens = (tokens: ReadonlyArray<string | StaticToken>): 
 /** No authentication at all: for a cache on a trusted network only. */
 export const layerAllowAll: Layer.Layer<Auth> = Layer.succeed(
   Auth,
-  Auth.of({ authenticate: () => Effect.succeed({ tokenName: "anonymous" }) })
+  Auth.of({ authenticate: () => Effect.succeed({ tokenName: "anonymous", grants: allTeams }) })
 )

@@ -1,0 +1,78 @@
+import { Schema } from "effect"
+import { ByteSizeInput } from "../domain/ByteSize.ts"
+import { Namespace } from "../domain/Namespace.ts"
+import { Scope } from "./Scope.ts"
+
+/** A team in the config file. Its `id` names its storage namespace, so it must never change. */
+export const TeamConfig = Schema.Struct({
+  id: Namespace.check(
+    Schema.isPattern(/^team_/u, { message: "a team id starts with team_ (turbo only sends a teamId that does)" })
+  ),
+  slug: Schema.String.check(
+    Schema.isPattern(/^[a-z0-9][a-z0-9_.-]{0,99}$/u, { message: "a slug is 1 to 100 lowercase letters, digits, '_', '-' or '.'" })
+  ),
+  name: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(200))),
+  status: Schema.optionalKey(Schema.Literals(["enabled", "disabled", "paused"])),
+  /** Storage quota: bytes, or a size such as `50GiB`. Past it, status is `over_limit` and uploads get 403. */
+  quota: Schema.optionalKey(ByteSizeInput),
+  /** ISO date or ms since the epoch; shown by `turbo link`. */
+  createdAt: Schema.optionalKey(Schema.Union([Schema.Int, Schema.String]))
+})
+export type TeamConfig = typeof TeamConfig.Type
+
+/**
+ * The teams a token (or a JWT) may use, and how: team id or slug to scope.
+ * `"*"` means every team.
+ */
+export const TeamGrants = Schema.Record(Schema.String.check(Schema.isMinLength(1)), Scope)
+export type TeamGrants = typeof TeamGrants.Type
+
+/** A request budget per token, e.g. `{ "requests": 600, "per": "1 minute" }`. */
+export const RateLimitConfig = Schema.Struct({
+  requests: Schema.Int.check(Schema.isGreaterThan(0)),
+  /** A duration such as `1 second`, `1 minute`, `1 hour`. */
+  per: Schema.String.check(Schema.isPattern(/^\s*\d+\s*(ms|millis|milliseconds?|seconds?|minutes?|hours?)\s*$/u, {
+    message: "a window such as \"1 second\", \"10 seconds\", \"1 minute\" or \"1 hour\""
+  }))
+})
+export type RateLimitConfig = typeof RateLimitConfig.Type
+
+/**
+ * A configured token: the secret in plain text (`token`) or only its SHA-256
+ * digest in hex (`sha256`, e.g. from `printf %s "$TOKEN" | sha256sum`).
+ */
+export const TokenConfig = Schema.Struct({
+  name: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(100)),
+  token: Schema.optionalKey(Schema.String.check(Schema.isMinLength(16, { message: "a token is at least 16 characters" }))),
+  sha256: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[a-f0-9]{64}$/u, { message: "a SHA-256 digest is 64 lowercase hex characters" }))),
+  teams: TeamGrants,
+  rateLimit: Schema.optionalKey(RateLimitConfig)
+}).check(Schema.makeFilter((token) =>
+  (token.token === undefined) !== (token.sha256 === undefined) || "give exactly one of `token` and `sha256`"
+))
+export type TokenConfig = typeof TokenConfig.Type
+
+/**
+ * JSON Web Tokens accepted as bearer tokens: HS256 with a shared `secret`, or
+ * RS256/ES256 keys fetched from `jwksUrl`. The `teamsClaim` claim holds a
+ * grants object like a token's `teams` (`{"web": "read"}`); `sub` names the token.
+ */
+export const JwtConfig = Schema.Struct({
+  secret: Schema.optionalKey(Schema.String.check(Schema.isMinLength(32, { message: "an HS256 secret is at least 32 characters" }))),
+  jwksUrl: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^https?:\/\//u, { message: "a JWKS URL is an http(s) URL" }))),
+  issuer: Schema.optionalKey(Schema.String),
+  audience: Schema.optionalKey(Schema.String),
+  teamsClaim: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  rateLimit: Schema.optionalKey(RateLimitConfig)
+}).check(Schema.makeFilter((jwt) =>
+  jwt.secret !== undefined || jwt.jwksUrl !== undefined || "give `secret` (HS256) or `jwksUrl` (RS256/ES256)"
+))
+export type JwtConfig = typeof JwtConfig.Type
+
+/** Teams, tokens and JWT settings: who may use which team, and how. */
+export const AccessConfig = Schema.Struct({
+  teams: Schema.Array(TeamConfig),
+  tokens: Schema.optionalKey(Schema.Array(TokenConfig)),
+  jwt: Schema.optionalKey(JwtConfig)
+})
+export type AccessConfig = typeof AccessConfig.Type

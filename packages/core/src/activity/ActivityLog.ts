@@ -1,0 +1,43 @@
+import { Context, Data } from "effect"
+import type { Effect, Option, Stream } from "effect"
+import type { StorageError } from "../storage/ArtifactStorage.ts"
+import type { ActivityEvent, ActivityEventType, NewActivityEvent } from "./ActivityEvent.ts"
+
+export interface ActivityQuery {
+  readonly teamId?: string
+  readonly types?: ReadonlyArray<ActivityEventType>
+  /** Inclusive lower bound, ms since the epoch. */
+  readonly from?: number
+  /** Exclusive upper bound, ms since the epoch. */
+  readonly to?: number
+}
+
+export interface ActivityPage {
+  /** Newest first. */
+  readonly events: ReadonlyArray<ActivityEvent>
+  /** Pass as `cursor` for the next (older) page; absent on the last page. */
+  readonly nextCursor?: string
+}
+
+/** A `cursor` that this log did not hand out. */
+export class InvalidCursor extends Data.TaggedError("InvalidCursor")<{ readonly message: string }> {}
+
+/**
+ * The persisted activity record. Writes are buffered and flushed in batches;
+ * reads see every replica's flushed events.
+ */
+export interface ActivityLogShape {
+  /** Queues events; never fails and never blocks the request (bounded buffer). */
+  readonly record: (events: ReadonlyArray<NewActivityEvent>) => Effect.Effect<void>
+  /** Writes what is queued now (also done on a timer and at shutdown). */
+  readonly flush: Effect.Effect<void, StorageError>
+  /** One page of events, newest first. */
+  readonly list: (
+    query: ActivityQuery & { readonly cursor?: string; readonly limit: number }
+  ) => Effect.Effect<ActivityPage, StorageError | InvalidCursor>
+  readonly get: (id: string) => Effect.Effect<Option.Option<ActivityEvent>, StorageError>
+  /** Every matching event, in no particular order: for analytics and artifact states. */
+  readonly scan: (query: ActivityQuery) => Stream.Stream<ActivityEvent, StorageError>
+}
+
+export class ActivityLog extends Context.Service<ActivityLog, ActivityLogShape>()("@hoard/core/ActivityLog") {}
