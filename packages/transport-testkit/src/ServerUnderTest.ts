@@ -1,11 +1,12 @@
 import type { Layer } from "effect"
-import type { ArtifactStorage, EventSink } from "@hoard/core"
+import type { AccessConfig, ActivityLog, ArtifactStorage } from "@hoard/core"
 
-/** What the protocol suite asks a transport to start. */
+/** What the protocol suite asks a transport to start (a subset of `Hoard.layer`'s options). */
 export interface StartOptions {
   readonly storage: Layer.Layer<ArtifactStorage, unknown>
-  readonly events: Layer.Layer<EventSink>
-  readonly tokens: ReadonlyArray<string>
+  readonly activity?: Layer.Layer<ActivityLog, never, ArtifactStorage>
+  readonly tokens?: ReadonlyArray<string>
+  readonly access?: AccessConfig
   readonly maxArtifactBytes: number
   readonly basePath?: string
 }

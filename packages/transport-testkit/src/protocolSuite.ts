@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto"
-import { Effect, Layer } from "effect"
-import { EventSink } from "@hoard/core"
-import type { ArtifactStorage, RecordedUsageEvent } from "@hoard/core"
+import type { Layer } from "effect"
+import type { ArtifactStorage } from "@hoard/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { auth, put, randomHash, randomTeam, rawRequest, sha256, TOKEN } from "./client.ts"
 import type { ErrorBody } from "./client.ts"
+import { recordingActivityLog } from "./recordingActivityLog.ts"
 import type { ServerUnderTest, StartServer } from "./ServerUnderTest.ts"
 
 export interface ProtocolSuiteOptions {
@@ -23,13 +23,10 @@ export const protocolSuite = (name: string, start: StartServer, options: Protoco
   describe(`${name} protocol`, () => {
     let server: ServerUnderTest
     let base: string
-    const recorded: Array<RecordedUsageEvent> = []
-    const events = Layer.succeed(EventSink, EventSink.of({
-      record: (batch) => Effect.sync(() => void recorded.push(...batch))
-    }))
+    const { layer: activity, recorded } = recordingActivityLog()
 
     beforeAll(async () => {
-      server = await start({ storage: options.storage(), events, tokens: [TOKEN], maxArtifactBytes: MAX_ARTIFACT_BYTES })
+      server = await start({ storage: options.storage(), activity, tokens: [TOKEN], maxArtifactBytes: MAX_ARTIFACT_BYTES })
       base = `${server.url}/v8/artifacts`
     })
     afterAll(() => server?.close())
@@ -320,11 +317,13 @@ export const protocolSuite = (name: string, start: StartServer, options: Protoco
           ])
         })
         expect(response.status).toBe(200)
-        const mine = recorded.filter((event) => event.namespace === team)
-        expect(mine.map((event) => [event.source, event.event, event.hash, event.duration, event.clientCi])).toEqual([
-          ["LOCAL", "MISS", hash, 0, "GITHUB_ACTIONS"],
-          ["REMOTE", "HIT", hash, 677, "GITHUB_ACTIONS"]
-        ])
+        const mine = recorded.filter((event) => event.team_id === team && event.event_type.startsWith("usage."))
+        expect(mine.map(({ data, event_type }) => [event_type, data.source, data.hash, data.duration_ms, data.client_ci]))
+          .toEqual([
+            ["usage.miss", "LOCAL", hash, 0, "GITHUB_ACTIONS"],
+            ["usage.hit", "REMOTE", hash, 677, "GITHUB_ACTIONS"]
+          ])
+        expect(mine.every(({ data }) => data.token_name === "token-1")).toBe(true)
       })
 
       it("rejects events that are not valid", async () => {
@@ -359,7 +358,7 @@ export const protocolSuite = (name: string, start: StartServer, options: Protoco
       beforeAll(async () => {
         mounted = await start({
           storage: options.storage(),
-          events,
+          activity,
           tokens: [TOKEN],
           maxArtifactBytes: MAX_ARTIFACT_BYTES,
           basePath: "/cache"

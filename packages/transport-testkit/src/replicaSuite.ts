@@ -1,12 +1,9 @@
 import { randomBytes } from "node:crypto"
-import { Effect, Layer } from "effect"
-import { EventSink } from "@hoard/core"
+import type { Layer } from "effect"
 import type { ArtifactStorage } from "@hoard/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { auth, put, randomHash, randomTeam, sha256, TOKEN } from "./client.ts"
 import type { ServerUnderTest, StartServer } from "./ServerUnderTest.ts"
-
-const discardEvents = Layer.succeed(EventSink, EventSink.of({ record: () => Effect.void }))
 
 /**
  * Two Hoard servers over one shared backend, as replicas behind a load
@@ -24,7 +21,7 @@ export const replicaSuite = (
 
     beforeAll(async () => {
       replicas = await Promise.all([0, 1].map(() =>
-        start({ storage: storage(), events: discardEvents, tokens: [TOKEN], maxArtifactBytes: 64 * 1024 * 1024 })
+        start({ storage: storage(), tokens: [TOKEN], maxArtifactBytes: 64 * 1024 * 1024 })
       ))
     })
     afterAll(() => Promise.all(replicas.map((replica) => replica.close())))

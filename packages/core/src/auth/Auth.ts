@@ -1,10 +1,14 @@
-import { createHash, timingSafeEqual } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
-import type { RateLimitConfig, TeamGrants } from "../access/AccessConfig.ts"
+import type { JwtConfig, RateLimitConfig, TeamGrants, TokenConfig } from "../access/AccessConfig.ts"
+import { findByDigest, parseBearer, sha256 } from "./bearer.ts"
+import { looksLikeJwt, makeJwtVerifier } from "./Jwt.ts"
+import type { JwtOptions } from "./Jwt.ts"
+
+export type { JwtOptions } from "./Jwt.ts"
 
 /** Who made a request, as far as Hoard knows. Never holds the token itself. */
 export interface Principal {
-  /** The token's configured name (a JWT's `sub`); shown in logs and events. */
+  /** The token's configured name, or `jwt:<sub>` for a JWT; shown in logs and events. */
   readonly tokenName: string
   /** Team id or slug (or `"*"`) to scope. */
   readonly grants: TeamGrants
@@ -32,16 +36,6 @@ export interface StaticToken {
   readonly token: string
 }
 
-// Synchronous on purpose: this runs on every request, and WebCrypto's digest
-// is a thread-pool round trip. node:crypto is also available in Deno, Bun and
-// Workers (nodejs_compat).
-const sha256 = (value: string): Buffer => createHash("sha256").update(value).digest()
-
-const bearerToken = (authorization: string | undefined): string | undefined => {
-  const match = authorization === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/iu.exec(authorization)
-  return match?.[1]
-}
-
 /**
  * Accepts `Authorization: Bearer <token>` for any of the given tokens. Tokens are
  * compared as SHA-256 digests, in constant time, against every configured token.
@@ -57,24 +51,80 @@ export const layerStaticTokens = (tokens: ReadonlyArray<string | StaticToken>): 
         return Effect.succeed({ name: name ?? `token-${index + 1}`, digest: sha256(token) })
       })
       return Auth.of({
-        authenticate: Effect.fnUntraced(function*(authorization) {
-          const token = bearerToken(authorization)
-          if (token === undefined) {
-            return yield* new Unauthorized({
-              message: authorization === undefined
-                ? "missing Authorization header: send `Authorization: Bearer <token>`"
-                : "malformed Authorization header: expected `Bearer <token>`"
-            })
+        authenticate: (authorization) => {
+          const bearer = parseBearer(authorization)
+          if ("problem" in bearer) return Effect.fail(new Unauthorized({ message: bearer.problem }))
+          const match = findByDigest(known, sha256(bearer.token))
+          return match === undefined
+            ? Effect.fail(new Unauthorized({ message: "invalid token" }))
+            : Effect.succeed({ tokenName: match.name, grants: allTeams })
+        }
+      })
+    })
+  )
+
+/** The `tokens` and `jwt` sections of the access config. */
+export interface AccessTokensConfig {
+  readonly tokens?: ReadonlyArray<TokenConfig>
+  readonly jwt?: JwtConfig
+}
+
+const invalidConfig = (message: string) => Effect.die(new Error(`access config: ${message}`))
+
+const digestOf = (token: TokenConfig): Buffer | undefined => {
+  if (token.token !== undefined) return token.sha256 === undefined && token.token.length > 0 ? sha256(token.token) : undefined
+  return token.sha256 !== undefined && /^[a-f0-9]{64}$/iu.test(token.sha256) ? Buffer.from(token.sha256, "hex") : undefined
+}
+
+/**
+ * Accepts `Authorization: Bearer <token>` for the configured team-bound tokens
+ * (compared like `layerStaticTokens` does) and, when `jwt` is given, for JWTs
+ * whose claims name the teams they may use. Only JWTs are verified asynchronously.
+ */
+export const layerAccessTokens = (config: AccessTokensConfig, options?: JwtOptions): Layer.Layer<Auth> =>
+  Layer.effect(
+    Auth,
+    Effect.gen(function*() {
+      const tokens = config.tokens ?? []
+      if (tokens.length === 0 && config.jwt === undefined) {
+        return yield* invalidConfig("give at least one token or a jwt section")
+      }
+      const known: Array<{ readonly name: string; readonly digest: Buffer; readonly principal: Principal }> = []
+      for (const token of tokens) {
+        const digest = digestOf(token)
+        if (digest === undefined) {
+          return yield* invalidConfig(`token "${token.name}" needs exactly one of \`token\` and \`sha256\``)
+        }
+        // JWT principals are named `jwt:<sub>`; a token must not pass for one.
+        if (token.name.startsWith("jwt:")) return yield* invalidConfig(`token name "${token.name}" is reserved for JWTs`)
+        const clash = known.find((other) => other.name === token.name || other.digest.equals(digest))
+        if (clash !== undefined) {
+          return yield* invalidConfig(
+            clash.name === token.name
+              ? `two tokens are named "${token.name}"`
+              : `tokens "${clash.name}" and "${token.name}" have the same secret`
+          )
+        }
+        const principal: Principal = {
+          tokenName: token.name,
+          grants: token.teams,
+          ...(token.rateLimit === undefined ? {} : { rateLimit: token.rateLimit })
+        }
+        known.push({ name: token.name, digest, principal })
+      }
+      const verifyJwt = config.jwt === undefined ? undefined : yield* makeJwtVerifier(config.jwt, options)
+
+      return Auth.of({
+        authenticate: (authorization) => {
+          const bearer = parseBearer(authorization)
+          if ("problem" in bearer) return Effect.fail(new Unauthorized({ message: bearer.problem }))
+          const match = findByDigest(known, sha256(bearer.token))
+          if (match !== undefined) return Effect.succeed(match.principal)
+          if (verifyJwt !== undefined && looksLikeJwt(bearer.token)) {
+            return Effect.mapError(verifyJwt(bearer.token), (message) => new Unauthorized({ message }))
           }
-          // Digests have one length, so timingSafeEqual applies; every token is compared.
-          const digest = sha256(token)
-          let found: string | undefined
-          for (const candidate of known) {
-            if (timingSafeEqual(candidate.digest, digest)) found ??= candidate.name
-          }
-          if (found === undefined) return yield* new Unauthorized({ message: "invalid token" })
-          return { tokenName: found, grants: allTeams }
-        })
+          return Effect.fail(new Unauthorized({ message: "invalid token" }))
+        }
       })
     })
   )

@@ -4,6 +4,8 @@ import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { errorResponse, internalError, notFound } from "./ApiError.ts"
 import { basePathMatcher } from "./BasePath.ts"
 import { HoardRoutes } from "./HoardRoutes.ts"
+import { RequestState } from "./RequestState.ts"
+import type { RequestStateShape } from "./RequestState.ts"
 
 export interface HoardAppOptions {
   /**
@@ -38,10 +40,11 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
   const notFoundResponse = (url: string) => errorResponse(notFound(`no route for ${url.split("?", 1)[0]}`))
 
   /** Routes the request (its URL made relative to the base path) and turns every failure into an answer. */
-  const route = (request: HttpServerRequest.HttpServerRequest, relativeUrl: string) =>
+  const route = (request: HttpServerRequest.HttpServerRequest, relativeUrl: string, state: RequestStateShape) =>
     (relativeUrl === request.url
       ? routes
       : Effect.provideService(routes, HttpServerRequest.HttpServerRequest, request.modify({ url: relativeUrl }))).pipe(
+        Effect.provideService(RequestState, state),
         Effect.catchTags({
           ApiError: (error) => Effect.succeed(errorResponse(error)),
           HttpServerError: (error) =>
@@ -59,11 +62,23 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
   const app: HoardHttpApp = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const relativeUrl = relativeToBase(request.url)
-    const response = relativeUrl === undefined ? notFoundResponse(request.url) : yield* route(request, relativeUrl)
-    return HttpServerResponse.setHeader(response, "x-request-id", requestIdOf(request))
+    const state: RequestStateShape = { requestId: requestIdOf(request), rateLimit: undefined }
+    const response = relativeUrl === undefined
+      ? notFoundResponse(request.url)
+      : yield* route(request, relativeUrl, state)
+    return HttpServerResponse.setHeaders(response, responseHeaders(state))
   }).pipe(Effect.catchCause(() => Effect.succeed(HttpServerResponse.empty({ status: 499 }))))
   return app
 })
+
+const responseHeaders = ({ rateLimit, requestId }: RequestStateShape): Record<string, string> =>
+  rateLimit === undefined
+    ? { "x-request-id": requestId }
+    : {
+      "x-request-id": requestId,
+      "x-ratelimit-limit": String(rateLimit.limit),
+      "x-ratelimit-remaining": String(rateLimit.remaining)
+    }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/u
 const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => {

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { HttpRouter } from "effect/http"
+import * as Account from "./routes/account.ts"
 import { download } from "./routes/download.ts"
 import { events } from "./routes/events.ts"
 import { preflight } from "./routes/preflight.ts"
@@ -9,8 +10,9 @@ import { upload } from "./routes/upload.ts"
 import { Services } from "./Services.ts"
 
 /**
- * The Turborepo Remote Cache API (`/v8/artifacts`) as HttpRouter routes. The
- * static paths `status` and `events` are matched before `:hash`.
+ * The Turborepo Remote Cache API (`/v8/artifacts`) and the account endpoints
+ * `turbo link` uses (`/v2`), as HttpRouter routes. The static paths `status`
+ * and `events` are matched before `:hash`.
  */
 export const HoardRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
   const services = yield* Services
@@ -20,4 +22,7 @@ export const HoardRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
   yield* router.add("GET", "/v8/artifacts/:hash", download(services))
   yield* router.add("PUT", "/v8/artifacts/:hash", upload(services))
   yield* router.add("OPTIONS", "/v8/artifacts/*", preflight)
+  yield* router.add("GET", "/v2/user", Account.user(services))
+  yield* router.add("GET", "/v2/teams", Account.teams(services))
+  yield* router.add("GET", "/v2/teams/:teamId", Account.team(services))
 }))

@@ -1,41 +1,156 @@
-import { Effect } from "effect"
-import { HttpServerRequest } from "effect/http"
-import type { AuthShape, Principal } from "../auth/Auth.ts"
-import { Namespace } from "../domain/Namespace.ts"
-import { badRequest, unauthorized } from "./ApiError.ts"
+import { Effect, Exit } from "effect"
+import type { HttpServerRequest } from "effect/http"
+import { scopeOn } from "../access/grants.ts"
+import type { Permission } from "../access/Scope.ts"
+import { scopeAllows } from "../access/Scope.ts"
+import type { Team } from "../access/Team.ts"
+import type { TeamLookupFailure, TeamParams } from "../access/TeamDirectory.ts"
+import type { ActivityEventData, ActivityEventType } from "../activity/ActivityEvent.ts"
+import type { Principal } from "../auth/Auth.ts"
+import { badRequest, forbidden, tooManyRequests, unauthorized } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
-import { decodeOrBadRequest } from "./decode.ts"
-
-const decodeNamespace = decodeOrBadRequest(Namespace, "team")
+import { RequestState } from "./RequestState.ts"
+import type { Services } from "./Services.ts"
 
 export const searchParams = (request: HttpServerRequest.HttpServerRequest): URLSearchParams => {
   const queryStart = request.url.indexOf("?")
   return new URLSearchParams(queryStart === -1 ? "" : request.url.slice(queryStart + 1))
 }
 
-/**
- * The team namespace a request addresses. turbo sends `slug` (TURBO_TEAM) and,
- * when TURBO_TEAMID starts with `team_`, also `teamId`; `teamId` wins when both
- * are present, so a team keeps one namespace once its id is configured.
- */
-export const resolveNamespace = (
-  request: HttpServerRequest.HttpServerRequest
-): Effect.Effect<Namespace, ApiError> => {
+/** The `teamId` and `slug` query parameters turbo sends. */
+export const teamParams = (request: HttpServerRequest.HttpServerRequest): TeamParams => {
   const params = searchParams(request)
-  const teamId = params.get("teamId") || undefined
-  const slug = params.get("slug") || undefined
-  const team = teamId ?? slug
-  if (team === undefined) {
-    return Effect.fail(badRequest("missing team: pass the teamId or slug query parameter (set TURBO_TEAM)"))
-  }
-  return decodeNamespace(team)
+  return { teamId: params.get("teamId") || undefined, slug: params.get("slug") || undefined }
 }
 
-/** Authenticates the request (401 on a missing or wrong token). */
+/** Records one activity event about this request (with its token name, user agent and CI). */
+export const recordActivity = (
+  services: Services,
+  request: HttpServerRequest.HttpServerRequest,
+  event: {
+    readonly type: ActivityEventType
+    readonly team: Team | undefined
+    readonly principal: Principal | undefined
+    readonly data?: ActivityEventData
+  }
+): Effect.Effect<void> => {
+  const userAgent = request.headers["user-agent"]
+  const clientCi = request.headers["x-artifact-client-ci"]
+  return services.activity.record([{
+    event_type: event.type,
+    created_at: Date.now(),
+    ...(event.team !== undefined && { team_id: event.team.id }),
+    data: {
+      method: request.method,
+      ...(event.principal !== undefined && { token_name: event.principal.tokenName }),
+      ...(userAgent !== undefined && { user_agent: userAgent.slice(0, 256) }),
+      ...(clientCi !== undefined && { client_ci: clientCi.slice(0, 256) }),
+      ...event.data
+    }
+  }])
+}
+
+/**
+ * Authenticates the request: 401 on a missing or wrong token, 429 when the
+ * token has used up its request budget (its standing goes into the response's
+ * X-RateLimit headers).
+ */
 export const authenticate = (
-  auth: AuthShape,
+  services: Services,
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<Principal, ApiError> =>
-  auth.authenticate(request.headers["authorization"]).pipe(
-    Effect.mapError((error) => unauthorized(error.message))
+  services.auth.authenticate(request.headers["authorization"]).pipe(
+    Effect.catchTag("Unauthorized", (error) =>
+      recordActivity(services, request, {
+        type: "auth.rejected",
+        team: teamOrUndefined(services, teamParams(request)),
+        principal: undefined,
+        data: { status: 401, reason: error.message }
+      }).pipe(Effect.andThen(Effect.fail(unauthorized(error.message))))),
+    Effect.tap((principal) => principal.rateLimit === undefined ? Effect.void : consumeBudget(services, principal))
   )
+
+const consumeBudget = (services: Services, principal: Principal) =>
+  Effect.gen(function*() {
+    const state = yield* RequestState
+    const budget = principal.rateLimit!
+    return yield* services.rateLimits.consume(principal.tokenName, budget).pipe(
+      Effect.tap((standing) => Effect.sync(() => state.rateLimit = standing)),
+      Effect.catch((limited) => {
+        state.rateLimit = limited
+        return Effect.fail(tooManyRequests(
+          `token ${principal.tokenName} is over its rate limit of ${limited.limit} requests per ${budget.per}`,
+          limited.retryAfterMs
+        ))
+      })
+    )
+  })
+
+const teamOrUndefined = (services: Services, params: TeamParams): Team | undefined => {
+  const exit = services.teams.resolve(params)
+  return Exit.isSuccess(exit) ? exit.value : undefined
+}
+
+const lookupError = (failure: TeamLookupFailure): ApiError => {
+  switch (failure._tag) {
+    case "MissingTeam":
+      return badRequest("missing team: pass the teamId or slug query parameter (set TURBO_TEAM)")
+    case "InvalidTeam":
+      return badRequest(
+        `invalid team "${failure.team}": 1 to 128 letters, digits, '_', '-' or '.', not starting with '.' or '_hoard'`
+      )
+    case "UnknownTeam":
+      return forbidden(`unknown team "${failure.team}"`)
+    case "TeamMismatch":
+      return badRequest(`teamId "${failure.teamId}" and slug "${failure.slug}" name different teams`)
+  }
+}
+
+const permissionWords: Record<Permission, string> = { read: "read", write: "upload to", admin: "administer" }
+
+/**
+ * Authenticates the request and checks that its token may act on the team it
+ * addresses (`team`, an id or slug, or else the `teamId`/`slug` query
+ * parameters). 401, 403 `forbidden` and 429 are recorded as `auth.rejected`.
+ */
+export const authorizeTeam = (
+  services: Services,
+  request: HttpServerRequest.HttpServerRequest,
+  permission: Permission,
+  team?: string
+): Effect.Effect<{ readonly principal: Principal; readonly team: Team }, ApiError> =>
+  Effect.gen(function*() {
+    const principal = yield* authenticate(services, request)
+    const resolved = services.teams.resolve(team === undefined ? teamParams(request) : { teamId: team })
+    if (Exit.isFailure(resolved)) {
+      const failure = Exit.findErrorOption(resolved)
+      const error = failure._tag === "Some" ? lookupError(failure.value) : badRequest("invalid team")
+      if (error.status === 403) yield* reject(services, request, principal, undefined, error)
+      return yield* error
+    }
+    const scope = scopeOn(principal.grants, resolved.value)
+    if (scope === undefined || !scopeAllows(scope, permission)) {
+      const error = forbidden(
+        scope === undefined
+          ? `token ${principal.tokenName} has no access to team ${resolved.value.slug}`
+          : `token ${principal.tokenName} may not ${permissionWords[permission]} team ${resolved.value.slug} (its scope is ${scope})`
+      )
+      yield* reject(services, request, principal, resolved.value, error)
+      return yield* error
+    }
+    return { principal, team: resolved.value }
+  })
+
+const reject = (
+  services: Services,
+  request: HttpServerRequest.HttpServerRequest,
+  principal: Principal,
+  team: Team | undefined,
+  error: ApiError
+) =>
+  recordActivity(services, request, {
+    type: "auth.rejected",
+    team,
+    principal,
+    data: { status: error.status, reason: error.message }
+  })

@@ -1,18 +1,27 @@
 import { Effect } from "effect"
+import { RateLimits } from "../access/RateLimits.ts"
+import type { RateLimitsShape } from "../access/RateLimits.ts"
+import { TeamDirectory } from "../access/TeamDirectory.ts"
+import type { TeamDirectoryShape } from "../access/TeamDirectory.ts"
+import { TeamUsage } from "../access/TeamUsage.ts"
+import type { TeamUsageShape } from "../access/TeamUsage.ts"
+import { ActivityLog } from "../activity/ActivityLog.ts"
+import type { ActivityLogShape } from "../activity/ActivityLog.ts"
 import { Auth } from "../auth/Auth.ts"
 import type { AuthShape } from "../auth/Auth.ts"
-import { EventSink } from "../events/EventSink.ts"
-import type { EventSinkShape } from "../events/EventSink.ts"
 import { HoardConfig } from "../HoardConfig.ts"
 import type { HoardConfigShape } from "../HoardConfig.ts"
 import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
 import type { ArtifactStorageShape } from "../storage/ArtifactStorage.ts"
 
-/** The services the protocol handlers use, captured once when the routes are built. */
+/** The services the HTTP handlers use, captured once when the routes are built. */
 export interface Services {
   readonly storage: ArtifactStorageShape
   readonly auth: AuthShape
-  readonly events: EventSinkShape
+  readonly activity: ActivityLogShape
+  readonly teams: TeamDirectoryShape
+  readonly usage: TeamUsageShape
+  readonly rateLimits: RateLimitsShape
   readonly config: HoardConfigShape
 }
 
@@ -20,7 +29,10 @@ export const Services = Effect.gen(function*() {
   return {
     storage: yield* ArtifactStorage,
     auth: yield* Auth,
-    events: yield* EventSink,
+    activity: yield* ActivityLog,
+    teams: yield* TeamDirectory,
+    usage: yield* TeamUsage,
+    rateLimits: yield* RateLimits,
     config: yield* HoardConfig
   } satisfies Services
 })

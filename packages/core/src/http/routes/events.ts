@@ -1,30 +1,40 @@
 import { Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { HttpServerRequest } from "effect/http"
-import { UsageEventBatch } from "../../events/UsageEvent.ts"
+import type { NewActivityEvent } from "../../activity/ActivityEvent.ts"
+import { UsageEventBatch } from "../../domain/UsageEvent.ts"
 import { readJsonBody } from "../body.ts"
 import { decodeOrBadRequest } from "../decode.ts"
-import { authenticate, resolveNamespace } from "../RequestContext.ts"
+import { authorizeTeam } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
 
 const decodeEvents = decodeOrBadRequest(UsageEventBatch, "usage events")
 
 /**
- * `POST /v8/artifacts/events`: turbo's usage events (HIT/MISS per task), handed
- * to the event sink. turbo ignores the answer, and sends no User-Agent here.
+ * `POST /v8/artifacts/events`: turbo's usage events (HIT/MISS per task and
+ * cache), recorded as `usage.hit`/`usage.miss`. A read-only token may send
+ * them. turbo ignores the answer, and sends no User-Agent here.
  */
-export const events = ({ auth, config, events: sink }: Services) => (request: HttpServerRequest.HttpServerRequest) =>
+export const events = (services: Services) => (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
-    yield* authenticate(auth, request)
-    const namespace = yield* resolveNamespace(request)
-    const batch = yield* readJsonBody(request, config.maxJsonBytes).pipe(Effect.flatMap(decodeEvents))
-    const receivedAt = Date.now()
-    const clientCi = request.headers["x-artifact-client-ci"]
-    yield* sink.record(batch.map((event) => ({
-      ...event,
-      namespace,
-      receivedAt,
-      ...(clientCi !== undefined && { clientCi })
+    const { principal, team } = yield* authorizeTeam(services, request, "read")
+    const batch = yield* readJsonBody(request, services.config.maxJsonBytes).pipe(Effect.flatMap(decodeEvents))
+    const createdAt = Date.now()
+    const clientCi = request.headers["x-artifact-client-ci"]?.slice(0, 256)
+    const userAgent = request.headers["user-agent"]?.slice(0, 256)
+    yield* services.activity.record(batch.map((event): NewActivityEvent => ({
+      event_type: event.event === "HIT" ? "usage.hit" : "usage.miss",
+      created_at: createdAt,
+      team_id: team.id,
+      data: {
+        hash: event.hash,
+        source: event.source,
+        session_id: event.sessionId,
+        token_name: principal.tokenName,
+        ...(event.duration !== undefined && { duration_ms: event.duration }),
+        ...(clientCi !== undefined && { client_ci: clientCi }),
+        ...(userAgent !== undefined && { user_agent: userAgent })
+      }
     })))
     return HttpServerResponse.empty({ status: 200 })
   })

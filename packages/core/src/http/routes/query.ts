@@ -5,7 +5,8 @@ import { ArtifactHash } from "../../domain/ArtifactHash.ts"
 import { storageFailure } from "../ApiError.ts"
 import { readJsonBody } from "../body.ts"
 import { decodeOrBadRequest } from "../decode.ts"
-import { authenticate, resolveNamespace } from "../RequestContext.ts"
+import { requireCacheOpen } from "../CacheStatus.ts"
+import { authorizeTeam, recordActivity } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
 
 const QueryRequest = Schema.Struct({
@@ -24,11 +25,13 @@ interface QueryHit {
  * `POST /v8/artifacts`, the batch existence query (`turbo run --dry`). Answers an
  * object keyed by hash: `null` for a miss, `{size, taskDurationMs, tag?}` for a hit.
  */
-export const query = ({ auth, config, storage }: Services) => (request: HttpServerRequest.HttpServerRequest) =>
+export const query = (services: Services) => (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
-    yield* authenticate(auth, request)
-    const namespace = yield* resolveNamespace(request)
-    const { hashes } = yield* readJsonBody(request, config.maxJsonBytes).pipe(Effect.flatMap(decodeQuery))
+    const { storage } = services
+    const { principal, team } = yield* authorizeTeam(services, request, "read")
+    yield* requireCacheOpen(services, team, "read")
+    const namespace = team.id
+    const { hashes } = yield* readJsonBody(request, services.config.maxJsonBytes).pipe(Effect.flatMap(decodeQuery))
     const entries = yield* Effect.forEach(
       new Set(hashes),
       (hash) =>
@@ -47,5 +50,10 @@ export const query = ({ auth, config, storage }: Services) => (request: HttpServ
         ),
       { concurrency: 16 }
     ).pipe(Effect.catchTag("StorageError", storageFailure("look up artifacts")))
+    for (const [hash, hit] of entries) {
+      if (hit === null) {
+        yield* recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash } })
+      }
+    }
     return HttpServerResponse.jsonUnsafe(Object.fromEntries(entries))
   })

@@ -1,11 +1,12 @@
-import { Effect } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { HttpServerRequest } from "effect/http"
 import type { ArtifactMetadata } from "../../domain/ArtifactMetadata.ts"
 import { badRequest, lengthRequired, payloadTooLarge, storageFailure } from "../ApiError.ts"
 import { uploadBody } from "../body.ts"
+import { requireCacheOpen } from "../CacheStatus.ts"
 import { decodeOrBadRequest } from "../decode.ts"
-import { authenticate } from "../RequestContext.ts"
+import { authorizeTeam, recordActivity } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
 import { artifactKey } from "./artifactKey.ts"
 import { UploadHeaders } from "./artifactHeaders.ts"
@@ -15,13 +16,15 @@ const decodeHeaders = decodeOrBadRequest(UploadHeaders, "artifact headers")
 /**
  * `PUT /v8/artifacts/:hash`: streams the body into storage with its metadata.
  * Overwrites are accepted: turbo re-uploads a hash whose signature did not verify.
+ * A read-only token gets 403 `forbidden`: turbo then stops uploading for the run.
  */
-export const upload = ({ auth, config, storage }: Services) => (request: HttpServerRequest.HttpServerRequest) =>
+export const upload = (services: Services) => (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
-    yield* authenticate(auth, request)
-    const key = yield* artifactKey(request)
+    const { principal, team } = yield* authorizeTeam(services, request, "write")
+    yield* requireCacheOpen(services, team, "write")
+    const key = yield* artifactKey(team)
     const headers = yield* decodeHeaders(request.headers)
-    const size = yield* contentLength(request, config.maxArtifactBytes)
+    const size = yield* contentLength(request, services.config.maxArtifactBytes)
     const metadata: ArtifactMetadata = {
       durationMs: headers["x-artifact-duration"] === undefined ? 0 : Number(headers["x-artifact-duration"]),
       ...(headers["x-artifact-tag"] !== undefined && { tag: headers["x-artifact-tag"] }),
@@ -29,11 +32,36 @@ export const upload = ({ auth, config, storage }: Services) => (request: HttpSer
       ...(headers["x-artifact-dirty-hash"] !== undefined && { dirtyHash: headers["x-artifact-dirty-hash"] }),
       ...(headers["x-artifact-client-ci"] !== undefined && { clientCi: headers["x-artifact-client-ci"] })
     }
-    yield* storage.put(key, uploadBody(request), { size, metadata }).pipe(
+    const details = {
+      hash: key.hash,
+      size,
+      duration_ms: metadata.durationMs,
+      ...(metadata.sha !== undefined && { sha: metadata.sha })
+    }
+    yield* recordActivity(services, request, { type: "artifact.upload_started", team, principal, data: details })
+    yield* services.storage.put(key, uploadBody(request), { size, metadata }).pipe(
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit)
+          ? Effect.sync(() => services.usage.added(team, size)).pipe(
+            Effect.andThen(recordActivity(services, request, { type: "artifact.uploaded", team, principal, data: details }))
+          )
+          : recordActivity(services, request, {
+            type: "artifact.upload_failed",
+            team,
+            principal,
+            data: { ...details, reason: failureReason(exit.cause) }
+          })
+      ),
       Effect.catchTag("StorageError", storageFailure("store the artifact"))
     )
     return HttpServerResponse.jsonUnsafe({ urls: [request.url] }, { status: 202 })
   })
+
+const failureReason = (cause: Cause.Cause<unknown>): string => {
+  if (Cause.hasInterruptsOnly(cause)) return "the upload was interrupted"
+  const error = Cause.squash(cause)
+  return error instanceof Error ? error.message : String(error)
+}
 
 const contentLength = (request: HttpServerRequest.HttpServerRequest, maxBytes: number) => {
   const header = request.headers["content-length"]

@@ -1,0 +1,33 @@
+import { createHash, timingSafeEqual } from "node:crypto"
+
+// Synchronous on purpose: this runs on every request, and WebCrypto's digest
+// is a thread-pool round trip. node:crypto is also available in Deno, Bun and
+// Workers (nodejs_compat).
+export const sha256 = (value: string): Buffer => createHash("sha256").update(value).digest()
+
+/** The token of an `Authorization: Bearer <token>` header, or why there is none. */
+export const parseBearer = (
+  authorization: string | undefined
+): { readonly token: string } | { readonly problem: string } => {
+  if (authorization === undefined) {
+    return { problem: "missing Authorization header: send `Authorization: Bearer <token>`" }
+  }
+  const token = /^Bearer[ \t]+(\S+)[ \t]*$/iu.exec(authorization)?.[1]
+  return token === undefined ? { problem: "malformed Authorization header: expected `Bearer <token>`" } : { token }
+}
+
+/**
+ * The entry whose SHA-256 `digest` equals `digest`. Digests have one length, so
+ * timingSafeEqual applies; every entry is compared, so the time taken does not
+ * tell which one matched.
+ */
+export const findByDigest = <A extends { readonly digest: Buffer }>(
+  entries: ReadonlyArray<A>,
+  digest: Buffer
+): A | undefined => {
+  let found: A | undefined
+  for (const entry of entries) {
+    if (timingSafeEqual(entry.digest, digest)) found ??= entry
+  }
+  return found
+}
