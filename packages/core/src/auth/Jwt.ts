@@ -84,6 +84,7 @@ export const makeJwtVerifier = (
     const reason = (error: unknown): string => {
       if (error instanceof KeyFetchFailed) return fetchFailed
       if (error instanceof errors.JWTExpired) return "invalid JWT: it has expired"
+      if (error instanceof errors.JWKSNoMatchingKey) return `invalid JWT: no signing key from ${jwksUrl} matches it`
       if (error instanceof errors.JOSEAlgNotAllowed) return `invalid JWT: its alg is not one of ${algorithms.join(", ")}`
       if (error instanceof errors.JOSEError) return `invalid JWT: ${error.message}`
       return "invalid JWT"
@@ -96,9 +97,12 @@ export const makeJwtVerifier = (
       const claim = payload[teamsClaim]
       const grants = Schema.decodeUnknownResult(TeamGrants)(claim)
       if (Result.isFailure(grants)) {
-        const problem = claim === undefined ? "is missing" : `is invalid (${grants.failure.message.replaceAll("\n", " ")})`
         return Effect.fail(
-          `invalid JWT: claim "${teamsClaim}" ${problem}: it must map team ids or slugs to "read", "read-write" or "admin"`
+          claim === undefined
+            ? `invalid JWT: claim "${teamsClaim}" is missing`
+            : `invalid JWT: claim "${teamsClaim}" must map team ids or slugs to "read", "read-write" or "admin" (${
+              grants.failure.message.replace(/\s*\n\s*/gu, " ")
+            })`
         )
       }
       return Effect.succeed({

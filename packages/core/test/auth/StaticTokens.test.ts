@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
-import { Auth, layerStaticTokens } from "../src/index.ts"
+import { allTeams, Auth, layerAllowAll, layerStaticTokens } from "../../src/auth/Auth.ts"
 
 const authenticate = (header: string | undefined) =>
   Auth.use((auth) => auth.authenticate(header)).pipe(
@@ -8,11 +8,11 @@ const authenticate = (header: string | undefined) =>
   )
 
 describe("static token auth", () => {
-  it.effect("accepts every configured token and names it", () =>
+  it.effect("accepts every configured token, names it and grants every team", () =>
     Effect.gen(function*() {
-      assert.deepStrictEqual(yield* authenticate("Bearer short"), { tokenName: "token-1" })
-      assert.deepStrictEqual(yield* authenticate("Bearer a-much-longer-token-for-ci"), { tokenName: "ci" })
-      assert.deepStrictEqual(yield* authenticate("bearer   short  "), { tokenName: "token-1" })
+      assert.deepStrictEqual(yield* authenticate("Bearer short"), { tokenName: "token-1", grants: allTeams })
+      assert.deepStrictEqual(yield* authenticate("Bearer a-much-longer-token-for-ci"), { tokenName: "ci", grants: allTeams })
+      assert.deepStrictEqual(yield* authenticate("bearer   short  "), { tokenName: "token-1", grants: allTeams })
     }))
 
   it.effect("rejects missing, malformed and wrong credentials with a reason", () =>
@@ -39,5 +39,11 @@ describe("static token auth", () => {
       assert.isTrue(Exit.isFailure(none))
       const empty = yield* Effect.exit(Layer.build(layerStaticTokens([""])).pipe(Effect.scoped))
       assert.isTrue(Exit.isFailure(empty))
+    }))
+
+  it.effect("layerAllowAll lets anyone use every team", () =>
+    Effect.gen(function*() {
+      const principal = yield* Auth.use((auth) => auth.authenticate(undefined)).pipe(Effect.provide(layerAllowAll))
+      assert.deepStrictEqual(principal, { tokenName: "anonymous", grants: allTeams })
     }))
 })

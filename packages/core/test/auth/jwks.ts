@@ -1,6 +1,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect } from "effect"
+import type { Scope } from "effect"
 import { exportJWK, generateKeyPair } from "jose"
 import type { CryptoKey, JWK } from "jose"
 
@@ -33,10 +34,10 @@ export interface JwksServer {
 export const serveJwks = (
   keys: ReadonlyArray<JWK>,
   options: { readonly respond?: boolean } = {}
-): Effect.Effect<JwksServer, never, import("effect").Scope.Scope> =>
+): Effect.Effect<JwksServer, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.callback<{ server: ReturnType<typeof createServer>; jwks: JwksServer }>((resume) => {
-      const jwks: JwksServer = { url: "", keys, fetches: 0 }
+      const jwks = { url: "", keys, fetches: 0 }
       const server = createServer((_request, response) => {
         jwks.fetches++
         if (options.respond === false) return
