@@ -1,13 +1,19 @@
 import { AzureStorage } from "@hoard/storage-azure"
-import { storageConformance } from "@hoard/storage-testkit"
+import { activityLogConformance, storageConformance } from "@hoard/storage-testkit"
 import { inject } from "vitest"
 
 const connectionString = inject("azuriteConnectionString")
 
-storageConformance(
-  "AzureStorage",
-  AzureStorage.layer({ container: "conformance", prefix: "hoard", credentials: { connectionString }, createContainer: true })
-)
+const azureStorage = AzureStorage.layer({
+  container: "conformance",
+  prefix: "hoard",
+  credentials: { connectionString },
+  createContainer: true
+})
+
+storageConformance("AzureStorage", azureStorage)
+
+activityLogConformance("AzureStorage", azureStorage)
 
 // Tiny blocks: every artifact above 64 KiB takes the staged-blocks path (Put Block + Put Block List).
 storageConformance(

@@ -1,4 +1,6 @@
-import { storageConformance } from "@hoard/storage-testkit"
+import { activityLogConformance, storageConformance } from "@hoard/storage-testkit"
 import { tempFsStorage } from "./tempDirectory.ts"
 
 storageConformance("FsStorage", tempFsStorage)
+
+activityLogConformance("FsStorage", tempFsStorage)

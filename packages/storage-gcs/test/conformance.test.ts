@@ -1,8 +1,9 @@
-import { storageConformance } from "@hoard/storage-testkit"
+import { activityLogConformance, storageConformance } from "@hoard/storage-testkit"
 import { inject } from "vitest"
 import { GcsStorage } from "../src/index.ts"
 
-storageConformance(
-  "gcs",
-  GcsStorage.layer({ bucket: "hoard-conformance", prefix: "ci/cache", emulatorHost: inject("gcsEmulatorHost") })
-)
+const gcsStorage = GcsStorage.layer({ bucket: "hoard-conformance", prefix: "ci/cache", emulatorHost: inject("gcsEmulatorHost") })
+
+storageConformance("gcs", gcsStorage)
+
+activityLogConformance("gcs", gcsStorage)

@@ -13,11 +13,13 @@ export const recordingActivityLog = (): {
   const recorded: Array<NewActivityEvent> = []
   const layer = Layer.effect(
     ActivityLog,
-    Effect.map(ActivityLog.asEffect(), (log) =>
-      ActivityLog.of({
+    Effect.gen(function*() {
+      const log = yield* ActivityLog
+      return ActivityLog.of({
         ...log,
         record: (events) => Effect.sync(() => void recorded.push(...events)).pipe(Effect.andThen(log.record(events)))
-      }))
+      })
+    })
   ).pipe(Layer.provide(StorageActivityLog.layer()))
   return { layer, recorded }
 }
