@@ -1,16 +1,32 @@
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { mkdtemp, rm } from "node:fs/promises"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const hoardBin = fileURLToPath(new URL("../../../packages/cli/src/bin.ts", import.meta.url))
 
+/** A team-bound token of an access file (see `TokenConfig` in `@hoard/core`). */
+export interface AccessToken {
+  readonly name: string
+  readonly token: string
+  readonly teams: Readonly<Record<string, "read" | "read-write" | "admin">>
+}
+
 export interface HoardOptions {
   /** `--base-path`, e.g. `/cache`. */
   readonly basePath?: string
+  /**
+   * Teams and team-bound tokens, written to an access file passed with
+   * `--access` (instead of `--token`). The random `token` is added to it as
+   * `e2e-admin`, admin on every team.
+   */
+  readonly access?: {
+    readonly teams: ReadonlyArray<{ readonly id: string; readonly slug: string; readonly name?: string }>
+    readonly tokens: ReadonlyArray<AccessToken>
+  }
 }
 
 export interface ProcessExit {
@@ -21,6 +37,7 @@ export interface ProcessExit {
 export interface HoardProcess {
   /** The URL from the banner, to use as TURBO_API (includes the base path). */
   readonly url: string
+  /** A token for every team (admin on each when `access` is given). */
   readonly token: string
   /** The `--storage` directory: where uploaded artifacts end up. */
   readonly storageDir: string
@@ -43,12 +60,17 @@ export const startHoard = async (options: HoardOptions = {}, startTimeoutMillis 
   const root = await mkdtemp(join(tmpdir(), "hoard-e2e-server-"))
   const storageDir = join(root, "artifacts")
   const token = randomBytes(24).toString("hex")
+  const accessFile = join(root, "access.json")
+  if (options.access !== undefined) {
+    const tokens = [...options.access.tokens, { name: "e2e-admin", token, teams: { "*": "admin" } }]
+    await writeFile(accessFile, JSON.stringify({ teams: options.access.teams, tokens }, null, 2))
+  }
   const args = [
     hoardBin, "serve",
     "--port", "0",
     "--storage", storageDir,
     "--data-dir", join(root, "data"),
-    "--token", token,
+    ...(options.access === undefined ? ["--token", token] : ["--access", accessFile]),
     ...(options.basePath === undefined ? [] : ["--base-path", options.basePath])
   ]
   const child = spawn(process.execPath, args, {

@@ -5,6 +5,7 @@ export interface RemoteCacheEnv {
   /** TURBO_API, used exactly as given (no trailing-slash clean-up). */
   readonly api: string
   readonly token: string
+  /** TURBO_TEAM; an empty string sets none (turbo then uses the linked team, if any). */
   readonly team: string
   /** TURBO_REMOTE_CACHE_SIGNATURE_KEY, for repos whose turbo.json turns signing on. */
   readonly signatureKey?: string
@@ -35,7 +36,7 @@ export const runTurbo = (
     HOME: home,
     TURBO_API: remote.api,
     TURBO_TOKEN: remote.token,
-    TURBO_TEAM: remote.team,
+    ...(remote.team === "" ? {} : { TURBO_TEAM: remote.team }),
     TURBO_TELEMETRY_DISABLED: "1",
     TURBO_NO_UPDATE_NOTIFIER: "1",
     NO_COLOR: "1",

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { createHash, randomBytes } from "node:crypto"
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -100,6 +101,106 @@ describe("hoard serve", () => {
     expect(await running.exited).toBe(1)
     expect(running.output()).toContain(config)
     expect(running.output()).toContain("port")
+  })
+
+  it("serves a teams config: a read-only token's PUT gets 403 forbidden, a read-write token's 202", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hoard-cli-"))
+    const readToken = `read-${randomBytes(12).toString("hex")}`
+    const writeToken = `write-${randomBytes(12).toString("hex")}`
+    const docsToken = `docs-${randomBytes(12).toString("hex")}`
+    writeFileSync(join(dir, "hoard.config.json"), JSON.stringify({
+      teams: [{ id: "team_web", slug: "web", name: "Web" }, { id: "team_docs", slug: "docs" }],
+      access: "access.json"
+    }))
+    // The secrets live apart, as a mounted Kubernetes secret would.
+    writeFileSync(join(dir, "access.json"), JSON.stringify({
+      tokens: [
+        { name: "web-read", token: readToken, teams: { web: "read" } },
+        { name: "web-write", token: writeToken, teams: { team_web: "read-write" } },
+        { name: "docs-ci", sha256: createHash("sha256").update(docsToken).digest("hex"), teams: { docs: "admin" } }
+      ]
+    }))
+    const running = run(["serve", "--port", "0", "--config", join(dir, "hoard.config.json"), "--data-dir", join(dir, "data")])
+    const [, url] = await waitFor(running, /TURBO_API=(\S+)/)
+    await waitFor(running, /TURBO_TEAM=\S+/)
+    expect(running.output()).toContain("  tokens: 3 configured for 2 teams\n")
+    expect(running.output()).toContain("  export TURBO_TEAM=web\n")
+    for (const secret of [readToken, writeToken, docsToken]) expect(running.output()).not.toContain(secret)
+    // Tokens are configured: none is generated.
+    expect(existsSync(join(dir, "data", "token"))).toBe(false)
+
+    const artifact = (team: string) => `${url}/v8/artifacts/0123abcd?slug=${team}`
+    const put = (team: string, token: string) =>
+      fetch(artifact(team), {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "x-artifact-duration": "5" },
+        body: "web bytes"
+      })
+    const readOnly = await put("web", readToken)
+    expect(readOnly.status).toBe(403)
+    expect(await readOnly.json()).toEqual({
+      error: { code: "forbidden", message: "token web-read may not upload to team web (its scope is read)" }
+    })
+    expect((await fetch(artifact("web"), { headers: { authorization: `Bearer ${readToken}` } })).status).toBe(404)
+    const readWrite = await put("web", writeToken)
+    expect(readWrite.status).toBe(202)
+    const download = await fetch(artifact("web"), { headers: { authorization: `Bearer ${readToken}` } })
+    expect(download.status).toBe(200)
+    expect(await download.text()).toBe("web bytes")
+    // The other team: no access for the web tokens; its own token (stored as a digest) works.
+    const otherTeam = await fetch(artifact("docs"), { headers: { authorization: `Bearer ${writeToken}` } })
+    expect(otherTeam.status).toBe(403)
+    expect(await otherTeam.json()).toEqual({ error: { code: "forbidden", message: "token web-write has no access to team docs" } })
+    expect((await put("docs", docsToken)).status).toBe(202)
+    const unknown = await fetch(artifact("nope"), { headers: { authorization: `Bearer ${docsToken}` } })
+    expect(unknown.status).toBe(403)
+
+    running.child.kill("SIGTERM")
+    expect(await running.exited).toBe(0)
+  })
+
+  it("generates an every-team token for a teams config without tokens; --access and HOARD_ACCESS name the access file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hoard-cli-"))
+    writeFileSync(join(dir, "access.json"), JSON.stringify({ teams: [{ id: "team_api", slug: "api" }] }))
+    writeFileSync(join(dir, "ignored.json"), JSON.stringify({ teams: [{ id: "team_ignored", slug: "ignored" }] }))
+    const running = run(
+      ["serve", "--port", "0", "--storage", "memory", "--data-dir", dir, "--access", join(dir, "access.json")],
+      { HOARD_ACCESS: join(dir, "ignored.json") }
+    )
+    const [, url] = await waitFor(running, /TURBO_API=(\S+)/)
+    const [, token] = await waitFor(running, /TURBO_TOKEN=(\S+)/)
+    expect(readFileSync(join(dir, "token"), "utf8").trim()).toBe(token)
+    expect(running.output()).toContain(`token: generated on first start and kept in ${join(dir, "token")} (every team)`)
+    expect(running.output()).toContain("  export TURBO_TEAM=api\n")
+    const headers = { authorization: `Bearer ${token}` }
+    expect(await (await fetch(`${url}/v8/artifacts/status?teamId=team_api`, { headers })).json()).toEqual({ status: "enabled" })
+    expect((await fetch(`${url}/v8/artifacts/status?slug=ignored`, { headers })).status).toBe(403)
+    running.child.kill("SIGTERM")
+    expect(await running.exited).toBe(0)
+  })
+
+  it.each([
+    [
+      { teams: [{ id: "team_web", slug: "web" }], tokens: [{ name: "ci", token: "ci-token-0123456789", teams: { webb: "read" } }] },
+      /token "ci" \(tokens\[0\] in \S+hoard\.config\.json\) grants team "webb", which is not configured in \S+ \(teams: web\)/
+    ],
+    [
+      { tokens: [{ name: "ci", token: "ci-token-0123456789", teams: { web: "read" } }, { name: "ci", token: "other-token" }] },
+      /two tokens are named "ci": tokens\[0\] in \S+ and tokens\[1\] in \S+/
+    ],
+    [
+      { tokens: [{ name: "ci", token: "ci-token-0123456789", teams: { web: "write" } }] },
+      /invalid config file \S+hoard\.config\.json: tokens\[0\]\.teams\.web: Expected "read" \| "read-write" \| "admin"/
+    ],
+    [{ access: "missing.json" }, /cannot read access file \S+missing\.json/]
+  ] as const)("refuses a bad access setup at start with one line and exit code 1: %j", async (config, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "hoard-cli-"))
+    writeFileSync(join(dir, "hoard.config.json"), JSON.stringify(config))
+    const running = run(["serve", "--port", "0", "--config", join(dir, "hoard.config.json"), "--data-dir", dir])
+    expect(await running.exited).toBe(1)
+    expect(running.output()).toMatch(message)
+    expect(running.output()).not.toMatch(/\n\s+at /)
+    expect(running.output()).not.toContain("ci-token-0123456789")
   })
 
   it("says so when the port is taken", async () => {

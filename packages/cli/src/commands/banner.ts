@@ -2,29 +2,51 @@ import { hostname } from "node:os"
 import type { ServeConfig } from "../config/ServeConfig.ts"
 import type { ResolvedTokens } from "../config/tokens.ts"
 
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`
+
+const listTeams = (teams: ServeConfig["teams"], shown = 5): string =>
+  [
+    ...teams.slice(0, shown).map((team) => `${team.slug} (${team.id}${team.status === undefined || team.status === "enabled" ? "" : `, ${team.status}`})`),
+    ...(teams.length > shown ? [`and ${teams.length - shown} more`] : [])
+  ].join(", ")
+
 /** The lines printed once the server listens: where it is, and how to point turbo at it. */
 export const startupBanner = (
   config: ServeConfig,
   server: { readonly port: number; readonly host: string },
   storageDescription: string,
-  { generatedFile, tokens }: ResolvedTokens
+  { generatedFile, generatedToken, tokens }: ResolvedTokens
 ): string => {
   const reachableHost = server.host === "0.0.0.0" || server.host === "::" ? hostname() : server.host
   const urlHost = reachableHost.includes(":") ? `[${reachableHost}]` : reachableHost
-  const apiUrl = `http://${urlHost}:${server.port}${config.basePath.replace(/\/+$/u, "")}`
-  const token = generatedFile === undefined ? "<one of your configured tokens>" : tokens[0]!.token
+  const apiUrl = config.publicUrl ?? `http://${urlHost}:${server.port}${config.basePath.replace(/\/+$/u, "")}`
+  const listening = `http://${urlHost}:${server.port}${config.basePath.replace(/\/+$/u, "")}`
+  const teams = config.teams
+  const jwt = config.jwt === undefined
+    ? undefined
+    : config.jwt.secret !== undefined
+    ? "JWTs signed with the configured HS256 secret"
+    : `JWTs signed by the keys at ${config.jwt.jwksUrl}`
+  const tokenLine = generatedFile !== undefined
+    ? `  token: generated on first start and kept in ${generatedFile}${teams.length > 0 ? " (every team)" : ""}`
+    : `  tokens: ${tokens.length} configured${
+      teams.length > 0 ? ` for ${plural(teams.length, "team")}` : ""
+    }${jwt === undefined ? "" : `, and ${jwt}`}`
+  const turboToken = generatedToken ?? (tokens.length > 0 ? "<one of your configured tokens>" : "<a JWT from your issuer>")
   return [
-    `Hoard is listening on ${apiUrl}`,
+    `Hoard is listening on ${listening}`,
+    ...(config.publicUrl === undefined ? [] : [`  public URL: ${config.publicUrl}`]),
     `  storage: ${storageDescription}`,
     `  max artifact size: ${config.maxArtifactBytes} bytes`,
-    generatedFile === undefined
-      ? `  tokens: ${tokens.length} configured`
-      : `  token: generated on first start and kept in ${generatedFile}`,
+    tokenLine,
+    ...(teams.length > 0 ? [`  teams: ${listTeams(teams)}`] : []),
     "",
-    "Point turbo at it (each team name gets its own namespace):",
+    teams.length > 0
+      ? "Point turbo at it (TURBO_TEAM is the slug of a configured team):"
+      : "Point turbo at it (each team name gets its own namespace):",
     `  export TURBO_API=${apiUrl}`,
-    `  export TURBO_TOKEN=${token}`,
-    "  export TURBO_TEAM=my-team",
+    `  export TURBO_TOKEN=${turboToken}`,
+    `  export TURBO_TEAM=${teams[0]?.slug ?? "my-team"}`,
     ""
   ].join("\n")
 }

@@ -1,14 +1,14 @@
-import { existsSync } from "node:fs"
 import { Console, Effect, Option, References } from "effect"
 import { Command, Flag } from "effect/cli"
 import { Hoard } from "@hoard/core"
 import { serve } from "@hoard/transport-node-http"
-import { readConfigFile } from "../config/ConfigFile.ts"
 import { ConfigError } from "../config/ConfigError.ts"
-import { resolveServeConfig } from "../config/ServeConfig.ts"
-import type { LogLevel } from "../config/ServeConfig.ts"
+import { loadServeConfig } from "../config/loadConfig.ts"
+import type { LogLevel, ServeConfig } from "../config/ServeConfig.ts"
 import { storageFromSpec } from "../config/storageLayer.ts"
+import type { StorageChoice } from "../config/storageLayer.ts"
 import { resolveTokens } from "../config/tokens.ts"
+import type { ResolvedTokens } from "../config/tokens.ts"
 import { startupBanner } from "./banner.ts"
 
 const flags = {
@@ -17,10 +17,11 @@ const flags = {
   basePath: Flag.String("base-path").pipe(Flag.withDescription("Serve under a path prefix, e.g. /cache (env HOARD_BASE_PATH)"), Flag.optional),
   storage: Flag.String("storage").pipe(Flag.withAlias("s"), Flag.withDescription("memory, memory:<size>, a directory or file:// URL, gs://bucket/prefix, s3://bucket/prefix, azure://container/prefix (env HOARD_STORAGE; default <data-dir>/artifacts)"), Flag.optional),
   dataDir: Flag.String("data-dir").pipe(Flag.withDescription("Folder for the generated token and default storage (env HOARD_DATA_DIR; default .hoard)"), Flag.optional),
-  token: Flag.String("token").pipe(Flag.withAlias("t"), Flag.withDescription("Accepted bearer token; repeat for several (env HOARD_TOKENS, comma-separated)"), Flag.atLeast(0)),
+  token: Flag.String("token").pipe(Flag.withAlias("t"), Flag.withDescription("Accepted bearer token, for every team; repeat for several (env HOARD_TOKENS, comma-separated)"), Flag.atLeast(0)),
   maxArtifactSize: Flag.String("max-artifact-size").pipe(Flag.withDescription("Largest accepted artifact, e.g. 500MB, 2GiB (env HOARD_MAX_ARTIFACT_SIZE; default 2GiB)"), Flag.optional),
   logLevel: Flag.String("log-level").pipe(Flag.withDescription("debug, info, warn or error (env HOARD_LOG_LEVEL; default info)"), Flag.optional),
-  config: Flag.String("config").pipe(Flag.withAlias("c"), Flag.withDescription("JSON config file (env HOARD_CONFIG; default ./hoard.config.json when present)"), Flag.optional)
+  config: Flag.String("config").pipe(Flag.withAlias("c"), Flag.withDescription("JSON config file (env HOARD_CONFIG; default ./hoard.config.json when present)"), Flag.optional),
+  access: Flag.String("access").pipe(Flag.withDescription("JSON file with teams, tokens and jwt only, e.g. a mounted secret (env HOARD_ACCESS; or the config file's \"access\")"), Flag.optional)
 }
 
 const effectLogLevel: Record<LogLevel, "Debug" | "Info" | "Warn" | "Error"> = {
@@ -30,12 +31,23 @@ const effectLogLevel: Record<LogLevel, "Debug" | "Info" | "Warn" | "Error"> = {
   error: "Error"
 }
 
+/** The services of a `hoard serve` with this configuration. */
+export const hoardLayer = (config: ServeConfig, storage: StorageChoice, tokens: ResolvedTokens) =>
+  Hoard.layer({
+    storage: storage.layer,
+    access: {
+      teams: config.teams,
+      tokens: tokens.tokens,
+      ...(config.jwt !== undefined && { jwt: config.jwt })
+    },
+    maxArtifactBytes: config.maxArtifactBytes,
+    ...(config.downloadUrlTtlSeconds !== undefined && { downloadUrlTtlSeconds: config.downloadUrlTtlSeconds }),
+    ...(config.downloadUrlSecret !== undefined && { downloadUrlSecret: config.downloadUrlSecret }),
+    ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl })
+  })
+
 export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(function*(input) {
-  const env = process.env
-  const configPath = Option.getOrUndefined(input.config) ?? env["HOARD_CONFIG"] ??
-    (existsSync("hoard.config.json") ? "hoard.config.json" : undefined)
-  const file = configPath === undefined ? {} : yield* readConfigFile(configPath)
-  const config = yield* resolveServeConfig({
+  const config = yield* loadServeConfig({
     port: Option.getOrUndefined(input.port),
     host: Option.getOrUndefined(input.host),
     basePath: Option.getOrUndefined(input.basePath),
@@ -43,16 +55,13 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
     dataDir: Option.getOrUndefined(input.dataDir),
     tokens: input.token,
     maxArtifactSize: Option.getOrUndefined(input.maxArtifactSize),
-    logLevel: Option.getOrUndefined(input.logLevel)
-  }, env, file)
+    logLevel: Option.getOrUndefined(input.logLevel),
+    config: Option.getOrUndefined(input.config),
+    access: Option.getOrUndefined(input.access)
+  }, process.env)
   const storage = yield* storageFromSpec(config.storage)
-  const tokens = yield* resolveTokens(config.tokens, config.dataDir)
+  const tokens = yield* resolveTokens(config)
 
-  const services = Hoard.layer({
-    storage: storage.layer,
-    tokens: tokens.tokens,
-    maxArtifactBytes: config.maxArtifactBytes
-  })
   yield* Effect.gen(function*() {
     const server = yield* serve({ port: config.port, host: config.host, basePath: config.basePath }).pipe(
       Effect.mapError((error) => new ConfigError({ message: error.message }))
@@ -61,7 +70,7 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
     yield* Effect.logDebug("ready")
     return yield* Effect.never
   }).pipe(
-    Effect.provide(services),
+    Effect.provide(hoardLayer(config, storage, tokens)),
     Effect.scoped,
     Effect.mapError((error) =>
       error instanceof ConfigError

@@ -1,9 +1,11 @@
 import { resolve } from "node:path"
 import { Effect } from "effect"
-import type { StaticToken } from "@hoard/core"
+import type { JwtConfig, TeamConfig, TokenConfig } from "@hoard/core"
 import { parseByteSize } from "@hoard/core"
-import type { ConfigFile } from "./ConfigFile.ts"
+import type { AccessFile, ConfigFile } from "./ConfigFile.ts"
 import { ConfigError } from "./ConfigError.ts"
+import { checkAccess } from "./accessChecks.ts"
+import type { SourcedToken } from "./accessChecks.ts"
 
 export type LogLevel = "debug" | "info" | "warn" | "error"
 
@@ -17,9 +19,17 @@ export interface ServeFlags {
   readonly tokens: ReadonlyArray<string>
   readonly maxArtifactSize?: string | undefined
   readonly logLevel?: string | undefined
+  /** `--access <file>`: read by `loadServeConfig`, not here. */
+  readonly access?: string | undefined
 }
 
-/** The settings `hoard serve` runs with, after flags, env and config file are merged. */
+/** Where the config and access files were read from (for messages), and the access file's content. */
+export interface ConfigSources {
+  readonly configPath?: string | undefined
+  readonly access?: { readonly path: string; readonly file: AccessFile } | undefined
+}
+
+/** The settings `hoard serve` runs with, after flags, env and config files are merged. */
 export interface ServeConfig {
   readonly port: number
   readonly host: string
@@ -27,10 +37,21 @@ export interface ServeConfig {
   /** `memory`, `memory:<size>`, a directory, or a cloud URL. */
   readonly storage: string
   readonly dataDir: string
-  /** Empty when none was configured: one is then generated and kept in the data dir. */
-  readonly tokens: ReadonlyArray<StaticToken>
+  /** The configured teams; empty when every team name is its own namespace. */
+  readonly teams: ReadonlyArray<TeamConfig>
+  /**
+   * Every accepted token, team-bound (plain ones may use every team:
+   * `{"*": "admin"}`). Empty when none was configured: unless a JWT is,
+   * one is then generated and kept in the data dir.
+   */
+  readonly tokens: ReadonlyArray<TokenConfig>
+  readonly jwt?: JwtConfig | undefined
   readonly maxArtifactBytes: number
   readonly logLevel: LogLevel
+  readonly downloadUrlTtlSeconds?: number | undefined
+  readonly downloadUrlSecret?: string | undefined
+  /** The URL clients reach Hoard at (base path included), when it differs from the listening address. */
+  readonly publicUrl?: string | undefined
 }
 
 export const defaults = {
@@ -43,11 +64,18 @@ export const defaults = {
 
 const logLevels: ReadonlyArray<LogLevel> = ["debug", "info", "warn", "error"]
 
-/** Merges the sources, first found wins: flags, then `HOARD_*` env vars, then the config file, then defaults. */
+const describeFile = (path: string | undefined, kind: string) => path ?? `the ${kind}`
+
+/**
+ * Merges the sources, first found wins: flags, then `HOARD_*` env vars, then
+ * the config file (and the access file), then defaults. `teams`, `tokens` and
+ * `jwt` may each come from the config file or the access file, not both.
+ */
 export const resolveServeConfig = (
   flags: ServeFlags,
   env: Record<string, string | undefined>,
-  file: ConfigFile
+  file: ConfigFile,
+  sources: ConfigSources = {}
 ): Effect.Effect<ServeConfig, ConfigError> =>
   Effect.gen(function*() {
     const envPort = env["HOARD_PORT"]
@@ -67,22 +95,62 @@ export const resolveServeConfig = (
       return yield* new ConfigError({ message: `invalid log level "${logLevel}": use one of ${logLevels.join(", ")}` })
     }
 
+    // teams, tokens and jwt: from the config file or the access file, never both.
+    const configName = describeFile(sources.configPath, "config file")
+    const access = sources.access
+    for (const key of ["teams", "tokens", "jwt"] as const) {
+      if (access !== undefined && file[key] !== undefined && access.file[key] !== undefined) {
+        return yield* new ConfigError({
+          message: `${key} are configured in both ${configName} and the access file ${access.path}: keep them in one file`
+        })
+      }
+    }
+    const teamsFrom = file.teams !== undefined ? configName : access?.path
+    const teams = file.teams ?? access?.file.teams ?? []
+
+    const plain = (secrets: ReadonlyArray<string>, source: string): ReadonlyArray<SourcedToken> =>
+      [...new Set(secrets)].map((token, index) => ({ entry: token, where: `${source} #${index + 1}` }))
     const envTokens = (env["HOARD_TOKENS"] ?? env["HOARD_TOKEN"] ?? "").split(",").map((token) => token.trim()).filter(Boolean)
-    const tokens: ReadonlyArray<StaticToken> = flags.tokens.length > 0
-      ? flags.tokens.map((token) => ({ token }))
+    const fromFile = (entries: ConfigFile["tokens"], path: string): ReadonlyArray<SourcedToken> =>
+      (entries ?? []).map((entry, index) => ({ entry, where: `tokens[${index}] in ${path}` }))
+    const tokenEntries = flags.tokens.length > 0
+      ? plain(flags.tokens, "--token")
       : envTokens.length > 0
-      ? envTokens.map((token) => ({ token }))
-      : (file.tokens ?? []).map((token) => typeof token === "string" ? { token } : token)
+      ? plain(envTokens, "HOARD_TOKENS")
+      : file.tokens !== undefined
+      ? fromFile(file.tokens, configName)
+      : fromFile(access?.file.tokens, access?.path ?? "")
+    const tokens = yield* checkAccess({ teams, teamsFrom: teamsFrom ?? "", tokens: tokenEntries })
+
+    const ttlInput = env["HOARD_DOWNLOAD_URL_TTL"]
+    const downloadUrlTtlSeconds = ttlInput === undefined ? file.downloadUrlTtl : Number(ttlInput)
+    if (downloadUrlTtlSeconds !== undefined && !(Number.isInteger(downloadUrlTtlSeconds) && downloadUrlTtlSeconds > 0)) {
+      return yield* new ConfigError({ message: `invalid HOARD_DOWNLOAD_URL_TTL ${ttlInput}: expected a whole number of seconds above 0` })
+    }
+    const downloadUrlSecret = env["HOARD_DOWNLOAD_URL_SECRET"] || file.downloadUrlSecret
+    if (downloadUrlSecret !== undefined && downloadUrlSecret.length < 32) {
+      return yield* new ConfigError({ message: "invalid HOARD_DOWNLOAD_URL_SECRET: a download URL secret is at least 32 characters" })
+    }
+    const publicUrl = env["HOARD_PUBLIC_URL"] || file.publicUrl
+    if (publicUrl !== undefined && !/^https?:\/\/[^/]/u.test(publicUrl)) {
+      return yield* new ConfigError({ message: `invalid public URL "${publicUrl}": expected http(s)://host[:port][/base-path]` })
+    }
 
     const dataDir = resolve(flags.dataDir ?? env["HOARD_DATA_DIR"] ?? file.dataDir ?? defaults.dataDir)
+    const jwt = file.jwt ?? access?.file.jwt
     return {
       port,
       host: flags.host ?? env["HOARD_HOST"] ?? file.host ?? defaults.host,
       basePath: flags.basePath ?? env["HOARD_BASE_PATH"] ?? file.basePath ?? "",
       storage: flags.storage ?? env["HOARD_STORAGE"] ?? file.storage ?? resolve(dataDir, "artifacts"),
       dataDir,
+      teams,
       tokens,
+      ...(jwt !== undefined && { jwt }),
       maxArtifactBytes,
-      logLevel: logLevel as LogLevel
+      logLevel: logLevel as LogLevel,
+      ...(downloadUrlTtlSeconds !== undefined && { downloadUrlTtlSeconds }),
+      ...(downloadUrlSecret !== undefined && { downloadUrlSecret }),
+      ...(publicUrl !== undefined && { publicUrl: publicUrl.replace(/\/+$/u, "") })
     }
   })
