@@ -14,6 +14,8 @@ export interface TeamUsageShape {
   readonly usedBytes: (team: Team) => Effect.Effect<Usage, StorageError>
   /** Counts an upload at once, so a quota bites before the next listing. */
   readonly added: (team: Team, bytes: number) => void
+  /** Forgets the cached figure (after a delete), so the next read lists again. */
+  readonly invalidate: (team: Team) => void
 }
 
 /** Storage used per team: for quotas (`over_limit`) and analytics. */
@@ -59,7 +61,8 @@ export const layer = (options: { readonly refreshAfterMs?: number } = {}): Layer
           if (cached !== undefined) {
             cached.usage = { bytes: cached.usage.bytes + bytes, count: cached.usage.count + 1 }
           }
-        }
+        },
+        invalidate: (team) => void cache.delete(team.id)
       })
     })
   )

@@ -23,8 +23,8 @@ export const ActivityEventData = Schema.Struct({
   /** `LOCAL` or `REMOTE` for `usage.*`. */
   source: Schema.optionalKey(Schema.Literals(["LOCAL", "REMOTE"])),
   /** Task duration in ms: for a hit, the time it saved. */
-  duration_ms: Schema.optionalKey(Schema.Number),
-  size: Schema.optionalKey(Schema.Number),
+  duration_ms: Schema.optionalKey(Schema.Finite),
+  size: Schema.optionalKey(Schema.Finite),
   session_id: Schema.optionalKey(Schema.String),
   client_ci: Schema.optionalKey(Schema.String),
   user_agent: Schema.optionalKey(Schema.String),
@@ -32,7 +32,7 @@ export const ActivityEventData = Schema.Struct({
   /** The git commit (`x-artifact-sha`) an upload was built from. */
   sha: Schema.optionalKey(Schema.String),
   /** The HTTP status or failure reason, for `auth.rejected` and `artifact.upload_failed`. */
-  status: Schema.optionalKey(Schema.Number),
+  status: Schema.optionalKey(Schema.Finite),
   reason: Schema.optionalKey(Schema.String),
   method: Schema.optionalKey(Schema.String)
 })

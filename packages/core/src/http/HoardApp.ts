@@ -1,9 +1,11 @@
-import { Cause, Effect } from "effect"
+import { Cause, Effect, Layer } from "effect"
 import type { Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { errorResponse, internalError, notFound } from "./ApiError.ts"
 import { basePathMatcher } from "./BasePath.ts"
 import { HoardRoutes } from "./HoardRoutes.ts"
+import { ManagementRoutes } from "./management/ManagementRoutes.ts"
+import { ApiDocsRoutes } from "./openapi/ApiDocsRoutes.ts"
 import { RequestState } from "./RequestState.ts"
 import type { RequestStateShape } from "./RequestState.ts"
 
@@ -31,10 +33,13 @@ export type HoardHttpApp = Effect.Effect<
  * TURBO_API yields `//v8/...`), strips the base path, tags every response with
  * an `x-request-id`, and turns every failure into the JSON error body turbo reads.
  */
+/** Every route Hoard serves: the turbo protocol, the management API and the API docs. */
+export const AllRoutes = Layer.mergeAll(HoardRoutes, ManagementRoutes, ApiDocsRoutes)
+
 export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions = {}) {
   const relativeToBase = basePathMatcher(options.basePath)
   // Longer than any valid hash, so an over-long one gets the hash validation's 400.
-  const routes = yield* HttpRouter.toHttpEffect(HoardRoutes).pipe(
+  const routes = yield* HttpRouter.toHttpEffect(AllRoutes).pipe(
     Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: 256 })
   )
   const notFoundResponse = (url: string) => errorResponse(notFound(`no route for ${url.split("?", 1)[0]}`))

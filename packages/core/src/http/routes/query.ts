@@ -9,7 +9,7 @@ import { requireCacheOpen } from "../CacheStatus.ts"
 import { authorizeTeam, recordActivity } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
 
-const QueryRequest = Schema.Struct({
+export const QueryRequest = Schema.Struct({
   hashes: Schema.Array(ArtifactHash).check(Schema.isMaxLength(1000, { message: "at most 1000 hashes per query" }))
 })
 const decodeQuery = decodeOrBadRequest(QueryRequest, "query")

@@ -1,0 +1,120 @@
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { ActivityEvent } from "../../activity/ActivityEvent.ts"
+import { BearerToken } from "../openapi/security.ts"
+import { ArtifactHeaders } from "../openapi/TurboApi.ts"
+import { managementError } from "./ManagementError.ts"
+import {
+  Analytics,
+  AnalyticsQuery,
+  ArtifactPath,
+  ArtifactRecord,
+  ArtifactsPage,
+  ArtifactsQuery,
+  DownloadPath,
+  DownloadQuery,
+  EventPath,
+  EventsPage,
+  EventsQuery,
+  TeamPath
+} from "./schemas.ts"
+
+/**
+ * The management API (`/api/v1`) as an HttpApi: the single description its
+ * routes are registered from (`ManagementRoutes`) and `/openapi.json` is
+ * generated from. Handlers decode each request with the `params` and `query`
+ * schemas given here and encode answers with the `success` ones.
+ */
+
+const authErrors = [managementError(401), managementError(403), managementError(429)] as const
+const readErrors = [managementError(400), ...authErrors, managementError(503)] as const
+
+export class EventsGroup extends HttpApiGroup.make("events")
+  .add(
+    HttpApiEndpoint.get("listEvents", "/api/v1/teams/:team/events", {
+      params: TeamPath,
+      query: EventsQuery,
+      success: EventsPage,
+      error: readErrors
+    }).annotateMerge(OpenApi.annotations({
+      summary: "The team's activity, newest first",
+      description:
+        "Usage events reported by turbo, uploads, downloads, misses, deletions and refused requests. Filter by `type` and a `from`/`to` window; page with `cursor`."
+    })),
+    HttpApiEndpoint.get("getEvent", "/api/v1/teams/:team/events/:id", {
+      params: EventPath,
+      success: ActivityEvent,
+      error: [...readErrors, managementError(404)]
+    }).annotateMerge(OpenApi.annotations({ summary: "One event of the team" }))
+  )
+  .middleware(BearerToken)
+  .annotateMerge(OpenApi.annotations({ title: "Activity", description: "The team's activity record (read scope)" }))
+{}
+
+export class AnalyticsGroup extends HttpApiGroup.make("analytics")
+  .add(
+    HttpApiEndpoint.get("getAnalytics", "/api/v1/teams/:team/analytics", {
+      params: TeamPath,
+      query: AnalyticsQuery,
+      success: Analytics,
+      error: readErrors
+    }).annotateMerge(OpenApi.annotations({
+      summary: "Cache effectiveness over a window (default: the last 30 days)",
+      description:
+        "Hits and misses as turbo reported them (by local and remote cache), hit rates, time saved, uploads and downloads with their bytes, and what the team stores now."
+    }))
+  )
+  .middleware(BearerToken)
+  .annotateMerge(OpenApi.annotations({ title: "Analytics", description: "Cache statistics (read scope)" }))
+{}
+
+export class ArtifactsGroup extends HttpApiGroup.make("artifacts")
+  .add(
+    HttpApiEndpoint.get("listArtifacts", "/api/v1/teams/:team/artifacts", {
+      params: TeamPath,
+      query: ArtifactsQuery,
+      success: ArtifactsPage,
+      error: readErrors
+    }).annotateMerge(OpenApi.annotations({
+      summary: "The team's artifacts, most recently updated first",
+      description:
+        "Stored artifacts and the ones the activity record knows of (in-flight or failed uploads, misses), each with a signed `download_url` when stored."
+    })),
+    HttpApiEndpoint.get("getArtifact", "/api/v1/teams/:team/artifacts/:hash", {
+      params: ArtifactPath,
+      success: ArtifactRecord,
+      error: [...readErrors, managementError(404)]
+    }).annotateMerge(OpenApi.annotations({ summary: "One artifact" })),
+    HttpApiEndpoint.delete("deleteArtifact", "/api/v1/teams/:team/artifacts/:hash", {
+      params: ArtifactPath,
+      success: HttpApiSchema.NoContent,
+      error: [...readErrors, managementError(404)]
+    }).annotateMerge(OpenApi.annotations({
+      summary: "Delete an artifact (admin scope)",
+      description: "Removes it from storage and records an `artifact.deleted` event. 404 when there was nothing to delete."
+    }))
+  )
+  .middleware(BearerToken)
+  .annotateMerge(OpenApi.annotations({ title: "Artifacts", description: "The team's artifacts (read scope; delete needs admin)" }))
+{}
+
+export class DownloadsGroup extends HttpApiGroup.make("downloads")
+  .add(
+    HttpApiEndpoint.get("download", "/api/v1/downloads/:team/:hash", {
+      params: DownloadPath,
+      query: DownloadQuery,
+      success: HttpApiSchema.WithHeaders(
+        HttpApiSchema.StreamUint8Array({ contentType: "application/octet-stream" }),
+        ArtifactHeaders
+      ),
+      error: [managementError(400), managementError(403), managementError(404), managementError(410), managementError(503)]
+    }).annotateMerge(OpenApi.annotations({
+      summary: "Download an artifact through a signed link (no token)",
+      description:
+        "The link comes from an artifact's `download_url` and is valid for `downloadUrlTtlSeconds` (default 300). A tampered link gets 403, an expired one 410."
+    }))
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Signed downloads", description: "Links that work without a token until they expire" }))
+{}
+
+/** The management groups, in the order the document lists them. */
+export const managementGroups = [EventsGroup, AnalyticsGroup, ArtifactsGroup, DownloadsGroup] as const

@@ -1,0 +1,56 @@
+import { Schema } from "effect"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { AnalyticsGroup, ArtifactsGroup, DownloadsGroup, EventsGroup } from "../management/ManagementApi.ts"
+import { managementStatusDescriptions } from "../management/ManagementError.ts"
+import { AccountGroup, TurboGroup, turboStatusDescriptions } from "./TurboApi.ts"
+
+const errorDescriptions: Record<string, Readonly<Record<number, string>>> = {
+  "#/components/schemas/ManagementError": managementStatusDescriptions,
+  "#/components/schemas/TurboError": turboStatusDescriptions
+}
+
+/** Gives each error response the meaning of its status (the shared error schemas cannot carry one per status). */
+const describeErrorResponses = (spec: Record<string, any>): Record<string, any> => {
+  for (const item of Object.values(spec.paths ?? {}) as Array<Record<string, any>>) {
+    for (const operation of Object.values(item)) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {}) as Array<[string, any]>) {
+        const ref: unknown = response?.content?.["application/json"]?.schema?.$ref
+        const description = typeof ref === "string" ? errorDescriptions[ref]?.[Number(status)] : undefined
+        if (description !== undefined) response.description = description
+      }
+    }
+  }
+  return spec
+}
+
+/** `/openapi.json` and `/docs` themselves (no token needed). */
+export class DocsGroup extends HttpApiGroup.make("docs")
+  .add(
+    HttpApiEndpoint.get("openapi", "/openapi.json", {
+      success: Schema.Record(Schema.String, Schema.Unknown).annotate({ description: "This OpenAPI 3.1 document" })
+    }).annotateMerge(OpenApi.annotations({ summary: "This document" })),
+    HttpApiEndpoint.get("docs", "/docs", {
+      success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/html" }))
+    }).annotateMerge(OpenApi.annotations({ summary: "The API reference page (Scalar, served without a CDN)" }))
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Documentation" }))
+{}
+
+/**
+ * Every route Hoard serves, as one HttpApi: the turbo protocol, the account
+ * endpoints, the management API and the documentation. `/openapi.json` and
+ * `/docs` are generated from it; a test checks it against the routes the
+ * server registers.
+ */
+export class HoardApi extends HttpApi.make("hoard")
+  .add(TurboGroup, AccountGroup, EventsGroup, AnalyticsGroup, ArtifactsGroup, DownloadsGroup, DocsGroup)
+  .annotateMerge(OpenApi.annotations({
+    title: "Hoard",
+    version: "1.0.0",
+    description:
+      "A self-hosted Turborepo remote cache. The `/v8` and `/v2` endpoints speak the Turborepo Remote Cache protocol as " +
+      "the `turbo` client does; `/api/v1` is Hoard's management API (activity, analytics, artifacts, signed downloads). " +
+      "Paths are relative to where Hoard is mounted (its base path).",
+    transform: describeErrorResponses
+  }))
+{}
