@@ -1,6 +1,6 @@
 import { AzureStorage } from "@hoard/storage-azure"
 import { startHoardServer } from "@hoard/transport-node-http"
-import { expectCliServesStorage, replicaSuite, runHoardCli } from "@hoard/transport-testkit"
+import { expectCliKeepsActivity, expectCliServesStorage, replicaSuite, runHoardCli } from "@hoard/transport-testkit"
 import { describe, expect, inject, it } from "vitest"
 
 const connectionString = inject("azuriteConnectionString")
@@ -13,6 +13,8 @@ replicaSuite("Azure on Azurite", async (options) => {
 
 describe("hoard serve --storage azure://", () => {
   it("serves uploads and downloads from the container", () => expectCliServesStorage(cli, "azure://hoard-cli/cache?createContainer=true", { AZURE_STORAGE_CONNECTION_STRING: connectionString }))
+
+  it("keeps the activity record across a restart", () => expectCliKeepsActivity(cli, "azure://hoard-cli-activity/cache?createContainer=true", { AZURE_STORAGE_CONNECTION_STRING: connectionString }))
 
   it("refuses to start on a container that does not exist, saying why", async () => {
     const run = runHoardCli(cli, ["--port", "0", "--token", "t", "--storage", "azure://no-such-container/cache"], {

@@ -72,3 +72,52 @@ export const expectCliServesStorage = async (
   await server.close()
   expect((await run.exited).code).toBe(0)
 }
+
+/**
+ * The activity record survives a restart: `hoard serve --storage <storage>`
+ * records turbo's usage events and a miss, is stopped (SIGTERM), started again
+ * on the same storage, and lists every one of those events.
+ */
+export const expectCliKeepsActivity = async (
+  bin: string | URL,
+  storage: string,
+  env: Record<string, string> = {}
+): Promise<void> => {
+  const token = `cli-${randomBytes(6).toString("hex")}`
+  const team = randomTeam()
+  const hash = randomHash()
+  const sessionId = crypto.randomUUID()
+  const headers = { authorization: `Bearer ${token}` }
+  const args = ["--port", "0", "--token", token, "--storage", storage]
+
+  const first = runHoardCli(bin, args, env)
+  const before = await first.server
+  const posted = await fetch(`${before.url}/v8/artifacts/events?slug=${team}`, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify([
+      { sessionId, source: "LOCAL", event: "MISS", hash },
+      { sessionId, source: "REMOTE", event: "HIT", hash, duration: 1234 }
+    ])
+  })
+  expect(posted.status).toBe(200)
+  expect((await fetch(`${before.url}/v8/artifacts/${hash}?slug=${team}`, { headers })).status).toBe(404)
+  await before.close()
+  expect((await first.exited).code).toBe(0)
+
+  const second = runHoardCli(bin, args, env)
+  const after = await second.server
+  const listed = await fetch(`${after.url}/api/v1/teams/${team}/events`, { headers })
+  expect(listed.status).toBe(200)
+  const { events } = (await listed.json()) as {
+    events: ReadonlyArray<{ event_type: string; data: { hash?: string; session_id?: string; duration_ms?: number } }>
+  }
+  expect(events.map((event) => event.event_type).sort()).toEqual(["artifact.missed", "usage.hit", "usage.miss"])
+  expect(events.every((event) => event.data.hash === hash)).toBe(true)
+  expect(events.find((event) => event.event_type === "usage.hit")?.data).toMatchObject({
+    session_id: sessionId,
+    duration_ms: 1234
+  })
+  await after.close()
+  expect((await second.exited).code).toBe(0)
+}
