@@ -1,10 +1,8 @@
-import { Effect, Exit, Option } from "effect"
+import { Effect, Exit } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { ApiError, notFound, storageFailure } from "../ApiError.ts"
+import { ApiError, notFound } from "../ApiError.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
-import { recordActivity } from "../RequestContext.ts"
-import { artifactResponse } from "../routes/download.ts"
-import { artifactResponseHeaders } from "../routes/artifactHeaders.ts"
+import { serveArtifact } from "../routes/download.ts"
 import type { ManagementContext, ManagementHandler } from "./endpoint.ts"
 import type { DownloadsGroup } from "./ManagementApi.ts"
 
@@ -44,29 +42,14 @@ export const download = ({ services, signer }: ManagementContext): ManagementHan
     if (Exit.isFailure(resolved)) return yield* notFound(`team ${teamId} no longer exists`)
     const team = resolved.value
     yield* requireCacheOpen(services, team, "read")
-    const key = { namespace: team.id, hash }
-    const missing = () =>
-      recordActivity(services, request, { type: "artifact.missed", team, principal: undefined, data: { hash } }).pipe(
-        Effect.andThen(Effect.fail(notFound(`artifact ${hash} of team ${team.slug} is no longer stored`)))
-      )
-    const disposition = { "content-disposition": `attachment; filename="${hash}"`, "cache-control": "private, no-store" }
-    if (request.method === "HEAD") {
-      const info = yield* services.storage.head(key).pipe(
-        Effect.catchTag("StorageError", storageFailure("look up the artifact"))
-      )
-      if (Option.isNone(info)) return yield* missing()
-      return HttpServerResponse.empty({ status: 200, headers: { ...artifactResponseHeaders(info.value), ...disposition } })
-    }
-    const artifact = yield* services.storage.get(key).pipe(
-      Effect.catchTag("StorageError", storageFailure("read the artifact"))
-    )
-    if (Option.isNone(artifact)) return yield* missing()
-    const { body, info } = artifact.value
-    yield* recordActivity(services, request, {
-      type: "artifact.downloaded",
+    const response = yield* serveArtifact(services, request, {
       team,
       principal: undefined,
-      data: { hash, size: info.size }
+      key: { namespace: team.id, hash },
+      missing: () => notFound(`artifact ${hash} of team ${team.slug} is no longer stored`)
     })
-    return HttpServerResponse.setHeaders(artifactResponse(body, info), disposition)
+    return HttpServerResponse.setHeaders(response, {
+      "content-disposition": `attachment; filename="${hash}"`,
+      "cache-control": "private, no-store"
+    })
   })

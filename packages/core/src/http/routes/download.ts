@@ -2,7 +2,11 @@ import { Effect, Option, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { HttpServerRequest } from "effect/http"
 import type { ArtifactInfo } from "../../domain/ArtifactMetadata.ts"
+import type { Team } from "../../access/Team.ts"
+import type { Principal } from "../../auth/Auth.ts"
+import type { ArtifactKey } from "../../storage/ArtifactStorage.ts"
 import { notFound, storageFailure } from "../ApiError.ts"
+import type { ApiError } from "../ApiError.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
 import { authorizeTeam, recordActivity } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
@@ -19,21 +23,45 @@ export const download = (services: Services) => (request: HttpServerRequest.Http
     const { principal, team } = yield* authorizeTeam(services, request, "read")
     yield* requireCacheOpen(services, team, "read")
     const key = yield* artifactKey(team)
-    const missing = () =>
+    return yield* serveArtifact(services, request, {
+      team,
+      principal,
+      key,
+      missing: () => notFound(`no artifact ${key.hash} for team ${team.slug}`)
+    })
+  })
+
+/**
+ * Answers a GET or HEAD for one artifact: its bytes (GET) with its
+ * `x-artifact-*` headers, recording `artifact.downloaded`; on a miss, records
+ * `artifact.missed` and fails with `missing()`.
+ */
+export const serveArtifact = (
+  services: Services,
+  request: HttpServerRequest.HttpServerRequest,
+  { key, missing, principal, team }: {
+    readonly team: Team
+    readonly principal: Principal | undefined
+    readonly key: ArtifactKey
+    readonly missing: () => ApiError
+  }
+): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> =>
+  Effect.gen(function*() {
+    const miss = () =>
       recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash: key.hash } }).pipe(
-        Effect.andThen(Effect.fail(notFound(`no artifact ${key.hash} for team ${team.slug}`)))
+        Effect.andThen(Effect.fail(missing()))
       )
     if (request.method === "HEAD") {
       const info = yield* services.storage.head(key).pipe(
         Effect.catchTag("StorageError", storageFailure("look up the artifact"))
       )
-      if (Option.isNone(info)) return yield* missing()
+      if (Option.isNone(info)) return yield* miss()
       return HttpServerResponse.empty({ status: 200, headers: artifactResponseHeaders(info.value) })
     }
     const artifact = yield* services.storage.get(key).pipe(
       Effect.catchTag("StorageError", storageFailure("read the artifact"))
     )
-    if (Option.isNone(artifact)) return yield* missing()
+    if (Option.isNone(artifact)) return yield* miss()
     const { body, info } = artifact.value
     yield* recordActivity(services, request, {
       type: "artifact.downloaded",
@@ -45,7 +73,7 @@ export const download = (services: Services) => (request: HttpServerRequest.Http
   })
 
 /** The 200 answer carrying an artifact's bytes and its `x-artifact-*` headers. */
-export const artifactResponse = (
+const artifactResponse = (
   body: Stream.Stream<Uint8Array, unknown>,
   info: ArtifactInfo
 ): HttpServerResponse.HttpServerResponse => {
