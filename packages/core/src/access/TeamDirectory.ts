@@ -1,5 +1,6 @@
 import { Context, Effect, Exit, Layer, Schema } from "effect"
 import { parseByteSize } from "../domain/ByteSize.ts"
+import { reservedNamespacePrefix } from "../activity/batchFormat.ts"
 import { Namespace } from "../domain/Namespace.ts"
 import type { AccessConfig, TeamConfig } from "./AccessConfig.ts"
 import type { Team } from "./Team.ts"
@@ -30,9 +31,6 @@ export interface TeamDirectoryShape {
 
 /** Which teams exist. */
 export class TeamDirectory extends Context.Service<TeamDirectory, TeamDirectoryShape>()("@hoard/core/TeamDirectory") {}
-
-/** Namespaces starting with this are Hoard's own (the activity record); no team may use them. */
-export const reservedNamespacePrefix = "_hoard"
 
 const isNamespace = Schema.is(Namespace)
 
@@ -108,7 +106,3 @@ const teamFromConfig = (team: TeamConfig): Team => {
     ...(quotaBytes !== undefined && { quotaBytes })
   }
 }
-
-/** Finds a team by id or slug (the management API's `:team`). */
-export const findTeam = (directory: TeamDirectoryShape, idOrSlug: string): Exit.Exit<Team, TeamLookupFailure> =>
-  directory.resolve({ teamId: idOrSlug })

@@ -23,7 +23,21 @@ export const teamParams = (request: HttpServerRequest.HttpServerRequest): TeamPa
   return { teamId: params.get("teamId") || undefined, slug: params.get("slug") || undefined }
 }
 
-/** Records one activity event about this request (with its token name, user agent and CI). */
+/** What every event about a request carries: the token's name, the user agent and the CI turbo reported. */
+export const requestDetails = (
+  request: HttpServerRequest.HttpServerRequest,
+  principal: Principal | undefined
+): ActivityEventData => {
+  const userAgent = request.headers["user-agent"]
+  const clientCi = request.headers["x-artifact-client-ci"]
+  return {
+    ...(principal !== undefined && { token_name: principal.tokenName }),
+    ...(userAgent !== undefined && { user_agent: userAgent.slice(0, 256) }),
+    ...(clientCi !== undefined && { client_ci: clientCi.slice(0, 256) })
+  }
+}
+
+/** Records one activity event about this request. */
 export const recordActivity = (
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
@@ -33,22 +47,13 @@ export const recordActivity = (
     readonly principal: Principal | undefined
     readonly data?: ActivityEventData
   }
-): Effect.Effect<void> => {
-  const userAgent = request.headers["user-agent"]
-  const clientCi = request.headers["x-artifact-client-ci"]
-  return services.activity.record([{
+): Effect.Effect<void> =>
+  services.activity.record([{
     event_type: event.type,
     created_at: Date.now(),
     ...(event.team !== undefined && { team_id: event.team.id }),
-    data: {
-      method: request.method,
-      ...(event.principal !== undefined && { token_name: event.principal.tokenName }),
-      ...(userAgent !== undefined && { user_agent: userAgent.slice(0, 256) }),
-      ...(clientCi !== undefined && { client_ci: clientCi.slice(0, 256) }),
-      ...event.data
-    }
+    data: { method: request.method, ...requestDetails(request, event.principal), ...event.data }
   }])
-}
 
 /**
  * Authenticates the request: 401 on a missing or wrong token, 429 when the

@@ -1,6 +1,5 @@
-import { Effect, Exit, Option, Schema, SchemaIssue } from "effect"
+import { Effect, Exit, Schema, SchemaIssue } from "effect"
 import { HttpServerResponse } from "effect/http"
-import type { HttpServerRequest } from "effect/http"
 import { HttpApiSchema } from "effect/http-api"
 import type { InvalidCursor } from "../../activity/ActivityLog.ts"
 import type { StorageError } from "../../storage/ArtifactStorage.ts"
@@ -41,16 +40,13 @@ export const managementError = (status: 400 | 401 | 403 | 404 | 410 | 429 | 503)
 const encodeBody = Schema.encodeSync(ManagementErrorBody)
 
 /** The id the app tagged the request with (the response's `x-request-id`). */
-export const requestIdOf = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string> =>
-  Effect.map(Effect.serviceOption(RequestState), (state) =>
-    Option.isSome(state) ? state.value.requestId : request.headers["x-request-id"] ?? "unknown")
+const currentRequestId: Effect.Effect<string> = Effect.gen(function*() {
+  return (yield* RequestState).requestId
+})
 
 /** Answers an `ApiError` with the management body, keeping its status and extra headers. */
-export const managementErrorResponse = (
-  error: ApiError,
-  request: HttpServerRequest.HttpServerRequest
-): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
-  Effect.map(requestIdOf(request), (requestId) =>
+export const managementErrorResponse = (error: ApiError): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Effect.map(currentRequestId, (requestId) =>
     HttpServerResponse.jsonUnsafe(
       encodeBody({
         error_code: error.code,
@@ -67,14 +63,13 @@ export const managementErrorResponse = (
  * storage failures become 503s, an unknown cursor a 400, and a defect a 500.
  */
 export const handleManagement = <R>(
-  request: HttpServerRequest.HttpServerRequest,
   handler: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError | StorageError | InvalidCursor, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
   handler.pipe(
-    Effect.catch((error) => managementErrorResponse(toApiError(error), request)),
+    Effect.catch((error) => managementErrorResponse(toApiError(error))),
     Effect.catchDefect((defect) =>
       Effect.logError("management request crashed", defect).pipe(
-        Effect.andThen(managementErrorResponse(internalError("internal error"), request))
+        Effect.andThen(managementErrorResponse(internalError("internal error")))
       )
     )
   )

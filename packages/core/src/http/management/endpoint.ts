@@ -59,7 +59,6 @@ export const endpointHandler = <E extends EndpointShape>(endpoint: E, handler: M
   const decodeQuery = endpoint.query === undefined ? undefined : decodeParameters(endpoint.query, "query")
   return (request: HttpServerRequest.HttpServerRequest) =>
     handleManagement(
-      request,
       Effect.gen(function*() {
         const params = decodeParams === undefined ? undefined : yield* decodeParams(yield* HttpRouter.params)
         const query = decodeQuery === undefined ? undefined : yield* decodeQuery(queryRecord(request))

@@ -5,7 +5,7 @@ import type { NewActivityEvent } from "../../activity/ActivityEvent.ts"
 import { UsageEventBatch } from "../../domain/UsageEvent.ts"
 import { readJsonBody } from "../body.ts"
 import { decodeOrBadRequest } from "../decode.ts"
-import { authorizeTeam } from "../RequestContext.ts"
+import { authorizeTeam, requestDetails } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
 
 const decodeEvents = decodeOrBadRequest(UsageEventBatch, "usage events")
@@ -20,8 +20,7 @@ export const events = (services: Services) => (request: HttpServerRequest.HttpSe
     const { principal, team } = yield* authorizeTeam(services, request, "read")
     const batch = yield* readJsonBody(request, services.config.maxJsonBytes).pipe(Effect.flatMap(decodeEvents))
     const createdAt = Date.now()
-    const clientCi = request.headers["x-artifact-client-ci"]?.slice(0, 256)
-    const userAgent = request.headers["user-agent"]?.slice(0, 256)
+    const details = requestDetails(request, principal)
     yield* services.activity.record(batch.map((event): NewActivityEvent => ({
       event_type: event.event === "HIT" ? "usage.hit" : "usage.miss",
       created_at: createdAt,
@@ -30,10 +29,8 @@ export const events = (services: Services) => (request: HttpServerRequest.HttpSe
         hash: event.hash,
         source: event.source,
         session_id: event.sessionId,
-        token_name: principal.tokenName,
         ...(event.duration !== undefined && { duration_ms: event.duration }),
-        ...(clientCi !== undefined && { client_ci: clientCi }),
-        ...(userAgent !== undefined && { user_agent: userAgent })
+        ...details
       }
     })))
     return HttpServerResponse.empty({ status: 200 })
