@@ -34,7 +34,15 @@ export const ActivityEventData = Schema.Struct({
   /** The HTTP status or failure reason, for `auth.rejected` and `artifact.upload_failed`. */
   status: Schema.optionalKey(Schema.Finite),
   reason: Schema.optionalKey(Schema.String),
-  method: Schema.optionalKey(Schema.String)
+  method: Schema.optionalKey(Schema.String),
+  /** The request path, without the query. */
+  path: Schema.optionalKey(Schema.String),
+  /** The request's `x-request-id`, to find it in the server log. */
+  request_id: Schema.optionalKey(Schema.String),
+  /** `x-artifact-dirty-hash` of an upload. */
+  dirty_hash: Schema.optionalKey(Schema.String),
+  /** Whether an upload carried an `x-artifact-tag` (a signature). */
+  has_tag: Schema.optionalKey(Schema.Boolean)
 })
 export type ActivityEventData = typeof ActivityEventData.Type
 
@@ -50,6 +58,15 @@ export const ActivityEvent = Schema.Struct({
   data: ActivityEventData
 })
 export type ActivityEvent = typeof ActivityEvent.Type
+
+/** An event as the cache index stores it: `created_at` in ms since the epoch. */
+export interface StoredActivityEvent {
+  readonly id: string
+  readonly event_type: ActivityEventType
+  readonly created_at: number
+  readonly team_id?: string
+  readonly data: ActivityEventData
+}
 
 /** An event to record: the log assigns `id`. `created_at` is ms since the epoch here. */
 export interface NewActivityEvent {

@@ -15,7 +15,7 @@ export interface ArtifactKey {
  * data...). Never used for "not found": a miss is `Option.none()`.
  */
 export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
-  operation: Schema.Literals(["put", "get", "head", "delete", "list", "check"]),
+  operation: Schema.Literals(["put", "get", "head", "delete", "list", "namespaces", "check"]),
   message: Schema.String,
   cause: Schema.optional(Schema.Defect())
 }) {}
@@ -71,6 +71,12 @@ export interface ArtifactStorageShape {
   /** Removes the artifact; `false` when there was none. */
   readonly delete: (key: ArtifactKey) => Effect.Effect<boolean, StorageError>
   readonly list: (options: ListOptions) => Stream.Stream<ListedArtifact, StorageError>
+  /**
+   * Every namespace that holds at least one artifact, each once, in no
+   * particular order (reserved `_hoard*` namespaces included). Reconciliation
+   * walks them to rebuild the cache index from storage.
+   */
+  readonly namespaces: Stream.Stream<Namespace, StorageError>
   /** A cheap readiness probe: fails when the backend is unreachable or misconfigured. */
   readonly check: Effect.Effect<void, StorageError>
 }

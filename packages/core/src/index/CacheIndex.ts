@@ -1,0 +1,227 @@
+/**
+ * The cache index: what Hoard knows about artifacts and their history, kept in
+ * a database so every management read costs one page, never a scan of storage
+ * or of all events. Storage stays the truth for bytes; the index is the truth
+ * for history (records, events, rollups, usage).
+ *
+ * Writes reach the index only through `write`, in batches, from one
+ * background writer per replica (`IndexWriter`); request handlers never wait
+ * on it. Several replicas may write to one index at once (PostgreSQL).
+ *
+ * Invariants every implementation keeps (checked by `@hoard/index-testkit`):
+ *
+ * **Batches.** `write(batch)` applies the whole batch in one transaction, in
+ * array order: all of it or none of it. Applying an `Event` whose `id` is
+ * already stored changes nothing (a batch retried after a lost commit
+ * acknowledgement is not counted twice).
+ *
+ * **Events** (`IndexWrite.Event`). With `store: true` the event is appended to
+ * the activity record (never updated afterwards). Whether stored or not it is
+ * counted in the hourly rollup of its team (`team_id` absent: the team `""`),
+ * in the hour `floor(created_at / 1h)`:
+ * - `usage.hit` → `hits.local`/`hits.remote` by `data.source` (no source: not
+ *   counted); a remote hit adds `data.duration_ms` to `time_saved_ms`;
+ * - `usage.miss` → `misses.local`/`misses.remote`;
+ * - `artifact.uploaded` → `uploads` + 1, `bytes_uploaded` + `data.size`;
+ * - `artifact.downloaded` → `downloads` + 1, `bytes_downloaded` + `data.size`;
+ * - `auth.rejected` → `rejected` + 1.
+ * So the rollups of stored events always equal a recount of those events.
+ *
+ * **Artifact records**, one per (team, hash), changed by `artifact.*` events
+ * that have a `team_id` and a `data.hash` (time `t` = `created_at`). A state
+ * change applies only when `t >= updated_at` of the record (an older event
+ * from a slower replica never undoes a newer one):
+ * - `upload_started`: absent → `registered` (`registered_at` = `updated_at` = t,
+ *   `size` = the announced size, sha, duration...); `success` → unchanged (the
+ *   old bytes are still served); otherwise → `registered`, `updated_at` = t.
+ * - `uploaded`: → `success` with the event's size, sha, dirty hash, tag flag,
+ *   client CI, uploader (token name) and duration, `updated_at` = t
+ *   (`registered_at` = t when absent).
+ * - `upload_failed`: absent → `failed`; `success` → unchanged; otherwise → `failed`.
+ * - `downloaded`: (even when older than `updated_at`) `hit_count` + 1 and
+ *   `obtained_at` = max(`obtained_at`, t); absent → nothing.
+ * - `missed`: absent → `missing`; `success` → `missing` (storage lost it);
+ *   otherwise unchanged.
+ * - `deleted`: the record is removed.
+ * A `registered` record whose `updated_at` is more than {@link staleUploadMs}
+ * before the read's `now` reads as `failed` (its replica died mid-upload).
+ *
+ * **Reconciliation** (`IndexWrite.Stored`, `IndexWrite.Gone`), from walking
+ * the storage listing: `Stored` makes the record `success` with the stored
+ * size and metadata (`updated_at` = `registered_at` = the stored `createdAt`
+ * when absent) unless it is already `success` with that size and a newer
+ * `updated_at`; `Gone` makes a `success` record `missing` when its
+ * `updated_at` is before `at` (the time the walk started).
+ *
+ * **Usage** per team (bytes and count of `success` records) is maintained by
+ * every write above, so it always equals a recount of the records.
+ *
+ * **Reads** are keyset-paginated: a page never repeats or skips a row that
+ * existed before the first page was read, however many writes happen between
+ * pages. Cursors are opaque; one from elsewhere fails with `InvalidCursor`.
+ */
+import { Context, Data, Schema } from "effect"
+import type { Effect, Option } from "effect"
+import type { ActivityEvent, ActivityEventType, StoredActivityEvent } from "../activity/ActivityEvent.ts"
+import type { ArtifactInfo } from "../domain/ArtifactMetadata.ts"
+
+/** The index could not be reached or refused the operation. */
+export class IndexError extends Schema.TaggedError<IndexError>()("IndexError", {
+  operation: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+/** A `cursor` that this index did not hand out. */
+export class InvalidCursor extends Data.TaggedError("InvalidCursor")<{ readonly message: string }> {}
+
+/** An upload started this long ago without an end is `failed`: the replica serving it died. */
+export const staleUploadMs = 60 * 60 * 1000
+
+/** One rollup bucket: an hour, ms since the epoch, a multiple of 3 600 000. */
+export const rollupHourMs = 60 * 60 * 1000
+
+export type ArtifactStatus = "registered" | "success" | "failed" | "missing"
+
+/** What the index knows of one artifact of one team. Times in ms since the epoch. */
+export interface IndexedArtifact {
+  readonly teamId: string
+  readonly hash: string
+  readonly status: ArtifactStatus
+  /** Stored size, else the size the last upload announced; `null` when unknown. */
+  readonly size: number | null
+  readonly registeredAt: number
+  readonly updatedAt: number
+  /** Last download. */
+  readonly obtainedAt: number | null
+  /** Task duration the uploader reported (`x-artifact-duration`). */
+  readonly durationMs: number | null
+  /** `x-artifact-sha`: the git commit. */
+  readonly sha: string | null
+  readonly dirtyHash: string | null
+  /** Whether the upload carried an `x-artifact-tag` (a signature). */
+  readonly hasTag: boolean
+  readonly clientCi: string | null
+  /** The name of the token that uploaded it. */
+  readonly uploader: string | null
+  /** Downloads served. */
+  readonly hitCount: number
+}
+
+/** One write to the index; a batch of them is applied in one transaction. */
+export type IndexWrite = IndexWrite.Event | IndexWrite.Stored | IndexWrite.Gone
+
+export declare namespace IndexWrite {
+  /** An activity event: stored (when `store`), counted in the rollups, and applied to the artifact record. */
+  export interface Event {
+    readonly _tag: "Event"
+    readonly event: StoredActivityEvent
+    /** `false`: counted in the rollups only (e.g. a 401, so a client without a token cannot grow the record). */
+    readonly store: boolean
+  }
+  /** Reconciliation: storage holds this artifact. */
+  export interface Stored {
+    readonly _tag: "Stored"
+    readonly teamId: string
+    readonly hash: string
+    readonly info: ArtifactInfo
+  }
+  /** Reconciliation: storage does not hold this artifact (any more), as of `at`. */
+  export interface Gone {
+    readonly _tag: "Gone"
+    readonly teamId: string
+    readonly hash: string
+    readonly at: number
+  }
+}
+
+export interface ArtifactQuery {
+  readonly teamId: string
+  readonly status?: ArtifactStatus
+  readonly sha?: string
+  /** Inclusive lower bound on `updatedAt`. */
+  readonly from?: number
+  /** Exclusive upper bound on `updatedAt`. */
+  readonly to?: number
+  readonly cursor?: string
+  readonly limit: number
+  /** The reader's clock, for stale `registered` records. */
+  readonly now: number
+}
+
+export interface ArtifactPage {
+  /** Most recently updated first, then by hash. */
+  readonly artifacts: ReadonlyArray<IndexedArtifact>
+  readonly nextCursor?: string
+}
+
+export interface EventQuery {
+  readonly teamId: string
+  readonly types?: ReadonlyArray<ActivityEventType>
+  /** Inclusive lower bound on `created_at`. */
+  readonly from?: number
+  /** Exclusive upper bound on `created_at`. */
+  readonly to?: number
+  readonly cursor?: string
+  readonly limit: number
+}
+
+export interface EventPage {
+  /** Newest first (`created_at`, then `id`, descending). */
+  readonly events: ReadonlyArray<ActivityEvent>
+  readonly nextCursor?: string
+}
+
+/** Sums of the hourly rollups of a team over a window. */
+export interface RollupTotals {
+  readonly hits: { readonly local: number; readonly remote: number }
+  readonly misses: { readonly local: number; readonly remote: number }
+  readonly time_saved_ms: number
+  readonly uploads: number
+  readonly bytes_uploaded: number
+  readonly downloads: number
+  readonly bytes_downloaded: number
+  /** Requests refused with 401 or 403. */
+  readonly rejected: number
+}
+
+export interface Usage {
+  readonly bytes: number
+  readonly count: number
+}
+
+export interface CacheIndexShape {
+  /** Applies a batch of writes in one transaction (see the invariants above). */
+  readonly write: (batch: ReadonlyArray<IndexWrite>) => Effect.Effect<void, IndexError>
+  readonly listArtifacts: (query: ArtifactQuery) => Effect.Effect<ArtifactPage, IndexError | InvalidCursor>
+  /** `now` as in `ArtifactQuery`. */
+  readonly getArtifact: (
+    teamId: string,
+    hash: string,
+    now: number
+  ) => Effect.Effect<Option.Option<IndexedArtifact>, IndexError>
+  readonly listEvents: (query: EventQuery) => Effect.Effect<EventPage, IndexError | InvalidCursor>
+  readonly getEvent: (teamId: string, id: string) => Effect.Effect<Option.Option<ActivityEvent>, IndexError>
+  /** The rollups of the hours starting in `[floor(from to the hour), to)`. */
+  readonly analytics: (teamId: string, from: number, to: number) => Effect.Effect<RollupTotals, IndexError>
+  /** Bytes and count of the team's `success` records: one row. */
+  readonly usage: (teamId: string) => Effect.Effect<Usage, IndexError>
+  /** Every team that has records (for reconciliation when teams are not configured). */
+  readonly teams: Effect.Effect<ReadonlyArray<string>, IndexError>
+  /**
+   * The hashes of the team's `success` records in ascending order, from after
+   * `after`, at most `limit`: reconciliation pages through them.
+   */
+  readonly successHashes: (
+    teamId: string,
+    after: string | undefined,
+    limit: number
+  ) => Effect.Effect<ReadonlyArray<string>, IndexError>
+  /** A small key-value store for the index's own bookkeeping (e.g. a one-time import done). */
+  readonly getMeta: (key: string) => Effect.Effect<Option.Option<string>, IndexError>
+  readonly setMeta: (key: string, value: string) => Effect.Effect<void, IndexError>
+  /** A cheap readiness probe. */
+  readonly check: Effect.Effect<void, IndexError>
+}
+
+export class CacheIndex extends Context.Service<CacheIndex, CacheIndexShape>()("@hoard/core/CacheIndex") {}
