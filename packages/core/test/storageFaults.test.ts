@@ -14,6 +14,7 @@ const downStorage: ArtifactStorageShape = {
   head: () => Effect.fail(fault("head")),
   delete: () => Effect.fail(fault("delete")),
   list: () => Stream.fail(fault("list")),
+  namespaces: Stream.fail(fault("namespaces")),
   check: Effect.fail(fault("check"))
 }
 

@@ -1,4 +1,4 @@
-import { Context, Data } from "effect"
+import { Context } from "effect"
 import type { Effect, Option, Stream } from "effect"
 import type { StorageError } from "../storage/ArtifactStorage.ts"
 import type { ActivityEvent, ActivityEventType, NewActivityEvent } from "./ActivityEvent.ts"
@@ -19,8 +19,8 @@ export interface ActivityPage {
   readonly nextCursor?: string
 }
 
-/** A `cursor` that this log did not hand out. */
-export class InvalidCursor extends Data.TaggedError("InvalidCursor")<{ readonly message: string }> {}
+import { InvalidCursor } from "../index/CacheIndex.ts"
+export { InvalidCursor }
 
 /**
  * The persisted activity record. Writes are buffered and flushed in batches;

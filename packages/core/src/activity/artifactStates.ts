@@ -1,7 +1,8 @@
 import type { ListedArtifact } from "../storage/ArtifactStorage.ts"
 import type { ActivityEvent } from "./ActivityEvent.ts"
 
-export type ArtifactStatus = "registered" | "success" | "failed" | "missing"
+import { staleUploadMs } from "../index/CacheIndex.ts"
+import type { ArtifactStatus } from "../index/CacheIndex.ts"
 
 /** One artifact of a team as the management API shows it. Dates are ISO 8601. */
 export interface ArtifactRecord {
@@ -19,8 +20,6 @@ export interface ArtifactRecord {
   }
 }
 
-/** An upload started this long ago without an end is `failed`: the replica serving it died. */
-export const staleUploadMs = 60 * 60 * 1000
 
 interface Timed {
   readonly ms: number
