@@ -3,8 +3,14 @@ import { ArtifactStorage, StorageError } from "@hoard/core"
 import type { ArtifactKey, ArtifactStorageShape, ListedArtifact } from "@hoard/core"
 import { Clock, Effect, Layer, Option, Stream } from "effect"
 import { fromBlobMetadata } from "./blobMetadata.ts"
-import { blobName, keyOfBlobName, namespaceFolder, normalizePrefix } from "./blobNames.ts"
-import { defaultBlockSize, defaultMaxConcurrency, defaultTimeoutMs } from "./AzureStorageOptions.ts"
+import { blobName, keyOfBlobName, namespaceFolder, namespaceOfFolder, normalizePrefix } from "./blobNames.ts"
+import {
+  defaultBlockSize,
+  defaultListPageSize,
+  defaultMaxConcurrency,
+  defaultTimeoutMs,
+  maxListPageSize
+} from "./AzureStorageOptions.ts"
 import type { AzureStorageOptions, ResolvedOptions } from "./AzureStorageOptions.ts"
 import { makeContainerClient } from "./containerClient.ts"
 import { downloadBody } from "./download.ts"
@@ -13,14 +19,18 @@ import { sdkCall } from "./sdkCall.ts"
 import { uploadArtifact } from "./upload.ts"
 
 export type { AzureCredentials, AzureStorageOptions } from "./AzureStorageOptions.ts"
-export { defaultBlockSize, defaultMaxConcurrency, defaultRetryOptions, defaultTimeoutMs } from "./AzureStorageOptions.ts"
+export {
+  defaultBlockSize,
+  defaultListPageSize,
+  defaultMaxConcurrency,
+  defaultRetryOptions,
+  defaultTimeoutMs
+} from "./AzureStorageOptions.ts"
 export { describe } from "./describe.ts"
 export { optionsFromUrl } from "./optionsFromUrl.ts"
 
 /** Azure's largest block (4000 MiB). */
 const maxBlockSize = 4000 * 1024 * 1024
-/** The list page size; Azure's maximum is 5000. */
-const listPageSize = 1000
 
 const configError = (message: string, cause?: unknown): StorageError =>
   new StorageError({ operation: "check", message: `invalid Azure storage configuration: ${message}`, cause })
@@ -42,13 +52,14 @@ const resolveOptions = (options: AzureStorageOptions): Effect.Effect<ResolvedOpt
       timeoutMs: yield* positiveInteger("timeoutMs", options.timeoutMs ?? defaultTimeoutMs),
       blockSize: yield* positiveInteger("blockSize", options.blockSize ?? defaultBlockSize, maxBlockSize),
       maxConcurrency: yield* positiveInteger("maxConcurrency", options.maxConcurrency ?? defaultMaxConcurrency),
+      listPageSize: yield* positiveInteger("listPageSize", options.listPageSize ?? defaultListPageSize, maxListPageSize),
       createContainer: options.createContainer ?? false
     }
   })
 
 /** The storage operations over one container client. */
 const makeShape = (client: ContainerClient, options: ResolvedOptions): ArtifactStorageShape => {
-  const { container, prefix } = options
+  const { container, listPageSize, prefix } = options
   const where = (key: ArtifactKey): string => `azure://${container}/${blobName(prefix, key)}`
 
   /** The info and ETag of the current version, or none when there is no such blob. */
@@ -74,6 +85,12 @@ const makeShape = (client: ContainerClient, options: ResolvedOptions): ArtifactS
   const listPage = (folder: string, hashPrefix: string, continuationToken: string | undefined) =>
     sdkCall(options, "list", `list azure://${container}/${folder}${hashPrefix}*`, (abortSignal) =>
       client.listBlobsFlat({ prefix: folder + hashPrefix, includeMetadata: true, abortSignal })
+        .byPage({ maxPageSize: listPageSize, ...(continuationToken === undefined ? {} : { continuationToken }) })
+        .next())
+
+  const namespacePage = (continuationToken: string | undefined) =>
+    sdkCall(options, "namespaces", `list the namespaces in azure://${container}/${prefix}`, (abortSignal) =>
+      client.listBlobsByHierarchy("/", { ...(prefix === "" ? {} : { prefix }), abortSignal })
         .byPage({ maxPageSize: listPageSize, ...(continuationToken === undefined ? {} : { continuationToken }) })
         .next())
 
@@ -118,6 +135,19 @@ const makeShape = (client: ContainerClient, options: ResolvedOptions): ArtifactS
           return [entries, next === undefined || next === "" ? Option.none() : Option.some(next)] as const
         })))
     },
+
+    // Every `<prefix><namespace>/` is a virtual directory of the listing of
+    // `<prefix>` by "/": one per namespace holding a blob, without listing its blobs.
+    namespaces: Stream.paginate(undefined as string | undefined, (token) =>
+      namespacePage(token).pipe(Effect.map((result) => {
+        const page = result.done === true ? undefined : result.value
+        const namespaces = (page?.segment.blobPrefixes ?? []).flatMap((folder) => {
+          const namespace = namespaceOfFolder(prefix, folder.name)
+          return namespace === undefined ? [] : [namespace]
+        })
+        const next = page?.continuationToken
+        return [namespaces, next === undefined || next === "" ? Option.none() : Option.some(next)] as const
+      }))),
 
     check: sdkCall(options, "check", `check of container "${container}" at ${client.url}`, (abortSignal) =>
       client.getProperties({ abortSignal })).pipe(Effect.asVoid)

@@ -42,6 +42,8 @@ export interface AzureStorageOptions {
    * `blockSize × (maxConcurrency + 2)` bytes in memory. Default 4.
    */
   readonly maxConcurrency?: number
+  /** Entries per page when listing a namespace's artifacts or the namespaces (Azure's maximum is 5000). Default 1000. */
+  readonly listPageSize?: number
 }
 
 /** Few, quick retries: a dead backend should fail within seconds, not minutes. */
@@ -54,6 +56,9 @@ export const defaultRetryOptions: StorageRetryOptions = {
 export const defaultTimeoutMs = 30_000
 export const defaultBlockSize = 4 * 1024 * 1024
 export const defaultMaxConcurrency = 4
+export const defaultListPageSize = 1000
+/** Azure's largest list page. */
+export const maxListPageSize = 5000
 
 /** Options with every default filled in. */
 export interface ResolvedOptions {
@@ -62,5 +67,6 @@ export interface ResolvedOptions {
   readonly timeoutMs: number
   readonly blockSize: number
   readonly maxConcurrency: number
+  readonly listPageSize: number
   readonly createContainer: boolean
 }

@@ -1,5 +1,5 @@
-import { ArtifactHash } from "@hoard/core"
-import type { ArtifactKey, Namespace } from "@hoard/core"
+import { ArtifactHash, Namespace } from "@hoard/core"
+import type { ArtifactKey } from "@hoard/core"
 import { Schema } from "effect"
 
 /**
@@ -32,4 +32,13 @@ export const keyOfBlobName = (prefix: string, namespace: Namespace, name: string
   if (!name.startsWith(folder)) return undefined
   const hash = name.slice(folder.length)
   return isHash(hash) ? { namespace, hash } : undefined
+}
+
+const isNamespace = Schema.is(Namespace)
+
+/** The namespace of a virtual directory `<prefix><namespace>/` listed under `prefix`, or undefined for another one. */
+export const namespaceOfFolder = (prefix: string, folder: string): Namespace | undefined => {
+  if (!folder.startsWith(prefix) || !folder.endsWith("/")) return undefined
+  const namespace = folder.slice(prefix.length, -1)
+  return isNamespace(namespace) ? namespace : undefined
 }

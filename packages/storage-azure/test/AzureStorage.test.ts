@@ -117,6 +117,32 @@ describe("AzureStorage", () => {
       assert.isTrue(Option.isSome(yield* teamB.head(key)), "deleting under one prefix leaves the other")
     }), 30_000)
 
+  it.live("lists the namespaces under its prefix page by page, and only those", () =>
+    Effect.gen(function*() {
+      const storage = yield* storageWith({ prefix: "spaces/listed", listPageSize: 2 })
+      const neighbour = yield* storageWith({ prefix: "spaces/listed-too" })
+      const put = (target: typeof storage, key: { namespace: ReturnType<typeof randomNamespace>; hash: ReturnType<typeof randomHash> }) =>
+        target.put(key, chunked(randomBytes(10)), { size: 10, metadata: metadataOf("n") })
+      const namespaces = Array.from({ length: 5 }, randomNamespace)
+      for (const namespace of namespaces) {
+        for (const hash of [randomHash("a"), randomHash("b")]) yield* put(storage, { namespace, hash })
+      }
+      const emptied = { namespace: randomNamespace(), hash: randomHash() }
+      yield* put(storage, emptied)
+      assert.isTrue(yield* storage.delete(emptied))
+      yield* put(neighbour, { namespace: randomNamespace(), hash: randomHash() })
+      for (const name of ["spaces/listed/stray-object", "spaces/listed/not a namespace!/x", "spaces/elsewhere/x"]) {
+        yield* Effect.promise(() => sdkContainer(connectionString, container).getBlockBlobClient(name).upload("x", 1))
+      }
+      assert.deepStrictEqual([...(yield* Stream.runCollect(storage.namespaces))].sort(), [...namespaces].sort())
+
+      // Without a prefix, the namespaces are the container's top-level virtual directories.
+      const alone = yield* AzureStorage.make({ container: uniqueContainer("spaces"), credentials: { connectionString }, createContainer: true })
+      const own = [randomNamespace(), randomNamespace(), randomNamespace()]
+      for (const namespace of own) yield* put(alone, { namespace, hash: randomHash() })
+      assert.deepStrictEqual([...(yield* Stream.runCollect(alone.namespaces))].sort(), [...own].sort())
+    }), 30_000)
+
   it.live("concurrent staged uploads of one key leave one complete version; losers fail with a StorageError", () =>
     Effect.gen(function*() {
       const storage = yield* storageWith({ blockSize: 64 * 1024, maxConcurrency: 2 })

@@ -55,6 +55,7 @@ const everyOperationFails = (storage: ArtifactStorageShape, withinMs: number) =>
     yield* failsQuickly(storage.put(key, chunked(bytes), { size: 1000, metadata: metadataOf("x") }), "put", withinMs)
     yield* failsQuickly(storage.delete(key), "delete", withinMs)
     yield* failsQuickly(Stream.runCollect(storage.list({ namespace: key.namespace })), "list", withinMs)
+    yield* failsQuickly(Stream.runCollect(storage.namespaces), "namespaces", withinMs)
     return yield* failsQuickly(storage.check, "check", withinMs)
   })
 

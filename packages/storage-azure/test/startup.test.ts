@@ -61,6 +61,7 @@ describe("AzureStorage.layer startup", () => {
         [{ ...base, blockSize: 0 }, "blockSize must be an integer"],
         [{ ...base, maxConcurrency: 1.5 }, "maxConcurrency must be an integer"],
         [{ ...base, timeoutMs: -1 }, "timeoutMs must be an integer"],
+        [{ ...base, listPageSize: 5001 }, "listPageSize must be an integer from 1 to 5000"],
         [{ ...base, prefix: "a//b" }, "invalid key prefix"],
         [{ ...base, prefix: "a/../b" }, "invalid key prefix"],
         [{ ...base, endpoint }, "endpoint cannot be combined with a connection string"],

@@ -6,6 +6,7 @@ import { Clock, Effect, Layer, Option } from "effect"
 import { asStorageError, errorCode, ioError } from "./errors.ts"
 import { artifactPath } from "./layout.ts"
 import { listArtifacts } from "./listArtifacts.ts"
+import { listNamespaces } from "./listNamespaces.ts"
 import { prepareDirectory } from "./prepareDirectory.ts"
 import { readArtifact, readArtifactInfo } from "./readArtifact.ts"
 import { writeArtifact } from "./writeArtifact.ts"
@@ -62,6 +63,8 @@ export const make = (root: string): ArtifactStorageShape => ({
   },
 
   list: (options) => listArtifacts(root, options),
+
+  namespaces: listNamespaces(root),
 
   check: Effect.tryPromise({
     try: async () => {

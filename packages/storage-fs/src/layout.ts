@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto"
 import { join } from "node:path"
+import { ArtifactHash } from "@hoard/core"
 import type { ArtifactKey, Namespace } from "@hoard/core"
+import { Schema } from "effect"
 
 /**
  * Where artifacts live: `<root>/<namespace>/<first 2 hex characters of the
@@ -11,6 +13,9 @@ export const namespaceDirectory = (root: string, namespace: Namespace): string =
 
 export const shardOf = (hash: string): string => hash.slice(0, 2).toLowerCase()
 
+/** Whether a directory entry under a namespace can be a shard (`shardOf` some hash). */
+export const isShardName = (name: string): boolean => name.length === 2
+
 export const artifactPath = (root: string, { hash, namespace }: ArtifactKey): string =>
   join(root, namespace, shardOf(hash), hash)
 
@@ -18,6 +23,11 @@ export const artifactPath = (root: string, { hash, namespace }: ArtifactKey): st
 export const tempPrefix = ".tmp-"
 
 export const isTempName = (name: string): boolean => name.startsWith(tempPrefix)
+
+const isHash = Schema.is(ArtifactHash)
+
+/** Whether a file name in a shard directory is an artifact's: a hash, not a temp file. */
+export const isArtifactName = (name: string): name is ArtifactHash => !isTempName(name) && isHash(name)
 
 /** A fresh temp file name, in the same directory as the target so that a rename replaces it atomically. */
 export const tempPathBeside = (directory: string): string => join(directory, `${tempPrefix}${randomUUID()}`)

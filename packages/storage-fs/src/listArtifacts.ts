@@ -1,13 +1,10 @@
 import { readdir } from "node:fs/promises"
 import { join } from "node:path"
-import { ArtifactHash } from "@hoard/core"
-import type { ListedArtifact, ListOptions, StorageError } from "@hoard/core"
-import { Effect, Schema, Stream } from "effect"
+import type { ArtifactHash, ListedArtifact, ListOptions, StorageError } from "@hoard/core"
+import { Effect, Stream } from "effect"
 import { asStorageError, errorCode, ioError } from "./errors.ts"
-import { isTempName, namespaceDirectory } from "./layout.ts"
+import { isArtifactName, isShardName, namespaceDirectory } from "./layout.ts"
 import { readArtifactInfo } from "./readArtifact.ts"
-
-const isHash = Schema.is(ArtifactHash)
 
 /** Entry names of a directory; none when it does not exist (yet, or any more). */
 const namesIn = (directory: string): Effect.Effect<Array<string>, StorageError> =>
@@ -23,7 +20,7 @@ const namesIn = (directory: string): Effect.Effect<Array<string>, StorageError> 
 /** Shard directories that can hold hashes starting with `prefix`. */
 const shardMatches = (prefix: string) => (shard: string): boolean => {
   const lowered = prefix.toLowerCase()
-  return shard.length === 2 && (lowered.length >= 2 ? shard === lowered.slice(0, 2) : shard.startsWith(lowered))
+  return isShardName(shard) && (lowered.length >= 2 ? shard === lowered.slice(0, 2) : shard.startsWith(lowered))
 }
 
 /** Walks `<root>/<namespace>/<shard>/`, reading each artifact's header; temp files are skipped. */
@@ -34,7 +31,7 @@ export const listArtifacts = (root: string, { hashPrefix = "", namespace }: List
     Stream.mapEffect((shard) =>
       Effect.map(namesIn(join(directory, shard)), (names) =>
         names
-          .filter((name): name is ArtifactHash => !isTempName(name) && name.startsWith(hashPrefix) && isHash(name))
+          .filter((name): name is ArtifactHash => isArtifactName(name) && name.startsWith(hashPrefix))
           .map((hash) => ({ hash, path: join(directory, shard, hash) })))
     ),
     Stream.flattenIterable,

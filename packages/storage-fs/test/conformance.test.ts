@@ -1,6 +1,4 @@
-import { activityLogConformance, storageConformance } from "@hoard/storage-testkit"
+import { storageConformance } from "@hoard/storage-testkit"
 import { tempFsStorage } from "./tempDirectory.ts"
 
 storageConformance("FsStorage", tempFsStorage)
-
-activityLogConformance("FsStorage", tempFsStorage)

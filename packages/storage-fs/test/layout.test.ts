@@ -1,8 +1,8 @@
-import { readdir, readFile } from "node:fs/promises"
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { ArtifactStorage } from "@hoard/core"
-import type { ArtifactHash } from "@hoard/core"
+import type { ArtifactHash, Namespace } from "@hoard/core"
 import { FsStorage } from "@hoard/storage-fs"
 import { chunked, failingAfter, randomBytes, randomNamespace } from "@hoard/storage-testkit"
 import { Data, Effect, Fiber, Stream } from "effect"
@@ -43,6 +43,51 @@ describe("FsStorage layout", () => {
       yield* storage.put(key, Stream.concat(chunked(bytes), Stream.never), { size: 400_000, metadata: { durationMs: 1 } })
         .pipe(Effect.timeout("100 millis"), Effect.exit)
       assert.deepStrictEqual(yield* Effect.promise(() => readdir(join(directory, key.namespace, "aa"))), [])
+    }))
+
+  it.effect("namespaces lists only namespace directories holding an artifact file", () =>
+    Effect.gen(function*() {
+      const directory = yield* tempDirectory
+      const storage = yield* ArtifactStorage.pipe(Effect.provide(FsStorage.layer({ directory })))
+      const stored = randomNamespace()
+      const emptied = randomNamespace()
+      const onlyTemp = randomNamespace()
+      const onlyStray = randomNamespace()
+      const emptyDir = randomNamespace()
+      const bytes = randomBytes(10)
+      const put = (namespace: Namespace, hash: string) =>
+        storage.put({ namespace, hash: hash as ArtifactHash }, chunked(bytes), { size: 10, metadata: { durationMs: 1 } })
+      yield* put(stored, "ab01")
+      yield* put(stored, "cd02")
+      yield* put(emptied, "ab03")
+      assert.isTrue(yield* storage.delete({ namespace: emptied, hash: "ab03" as ArtifactHash }))
+      yield* Effect.promise(async () => {
+        await mkdir(join(directory, onlyTemp, "ab"), { recursive: true })
+        await writeFile(join(directory, onlyTemp, "ab", ".tmp-crashed-upload"), "partial")
+        await mkdir(join(directory, onlyStray, "notes"), { recursive: true })
+        await writeFile(join(directory, onlyStray, "notes", "README"), "not an artifact")
+        await writeFile(join(directory, onlyStray, "ab01"), "not in a shard")
+        await mkdir(join(directory, emptyDir))
+        await mkdir(join(directory, "lost+found"))
+        await writeFile(join(directory, "lost+found", "ab01"), "not a namespace")
+        await mkdir(join(directory, ".tmp-dir", "ab"), { recursive: true })
+        await writeFile(join(directory, ".tmp-dir", "ab", "ab01"), "hidden")
+        await writeFile(join(directory, ".tmp-root-file"), "temp")
+        await writeFile(join(directory, "plain-file"), "a file, not a directory")
+      })
+      assert.deepStrictEqual(yield* Effect.promise(() => readdir(join(directory, emptied, "ab"))), [], "delete leaves the shard")
+      assert.deepStrictEqual([...(yield* Stream.runCollect(storage.namespaces))], [stored])
+    }))
+
+  it.effect("namespaces fails with a StorageError when the directory is gone", () =>
+    Effect.gen(function*() {
+      const directory = yield* tempDirectory
+      const storage = yield* ArtifactStorage.pipe(Effect.provide(FsStorage.layer({ directory })))
+      yield* Effect.promise(() => rm(directory, { recursive: true }))
+      const error = yield* Effect.flip(Stream.runCollect(storage.namespaces))
+      assert.strictEqual(error._tag, "StorageError")
+      assert.strictEqual(error.operation, "namespaces")
+      assert.include(error.message, `could not list the namespaces in ${directory}`)
     }))
 
   it.live("list skips temp files of uploads in progress", () =>

@@ -20,6 +20,14 @@ export { optionsFromUrl } from "./optionsFromUrl.ts"
 
 const listPageSize = 1000
 
+/** The `prefixes` of a raw objects.list response (the "folders" of a listing with a delimiter). */
+const listedPrefixes = (response: unknown): Array<string> => {
+  const prefixes = typeof response === "object" && response !== null
+    ? (response as { readonly prefixes?: unknown }).prefixes
+    : undefined
+  return Array.isArray(prefixes) ? prefixes.filter((prefix): prefix is string => typeof prefix === "string") : []
+}
+
 /**
  * A Google Cloud Storage `ArtifactStorage`. Runs the readiness check before it
  * returns, so that a wrong bucket, endpoint or credentials fail at startup. The
@@ -179,6 +187,44 @@ export const make = (options: GcsStorageOptions): Effect.Effect<ArtifactStorageS
         ))
     }
 
+    /**
+     * The prefixes `<root><namespace>/` of a listing of `root` by "/": one per
+     * namespace holding an object, without listing its objects. GCS returns
+     * them in lexicographic order across pages, so a prefix at or before the
+     * last one yielded is a repeat (the Firebase emulator returns every prefix
+     * on each page of a listing whose objects span several pages) and is skipped.
+     */
+    const namespaces: ArtifactStorageShape["namespaces"] = Stream.paginate(
+      { pageToken: undefined as string | undefined, after: "" },
+      ({ after, pageToken }) =>
+        callSdk(() =>
+          bucket.getFiles({
+            prefix: names.root,
+            delimiter: "/",
+            autoPaginate: false,
+            maxResults: listPageSize,
+            ...(pageToken !== undefined && { pageToken })
+          })
+        ).pipe(
+          Effect.mapError((error) =>
+            storageError("namespaces", `listing the namespaces in gs://${options.bucket}/${names.root}`, error, context)
+          ),
+          Effect.map(([, next, response]) => {
+            const prefixes = listedPrefixes(response).filter((prefix) => prefix > after).sort()
+            const nextToken = (next as { pageToken?: string } | null)?.pageToken
+            return [
+              prefixes.flatMap((prefix) => {
+                const namespace = names.namespaceOf(prefix)
+                return namespace === undefined ? [] : [namespace]
+              }),
+              nextToken === undefined
+                ? Option.none()
+                : Option.some({ pageToken: nextToken, after: prefixes.at(-1) ?? after })
+            ] as const
+          })
+        )
+    )
+
     const check = callSdk(() => bucket.getFiles({ prefix: names.root, maxResults: 1, autoPaginate: false })).pipe(
       Effect.mapError((error) =>
         storageError("check", `listing gs://${options.bucket}/${names.root} at ${clients.endpoint}`, error, context)
@@ -186,7 +232,7 @@ export const make = (options: GcsStorageOptions): Effect.Effect<ArtifactStorageS
       Effect.asVoid
     )
 
-    const storage: ArtifactStorageShape = { put, get, head, delete: remove, list, check }
+    const storage: ArtifactStorageShape = { put, get, head, delete: remove, list, namespaces, check }
     yield* check
     return storage
   })

@@ -14,6 +14,7 @@ const permissionOf: Record<Operation, string> = {
   head: "storage.objects.get",
   delete: "storage.objects.delete",
   list: "storage.objects.list",
+  namespaces: "storage.objects.list",
   check: "storage.objects.list"
 }
 

@@ -1,6 +1,9 @@
-import type { ArtifactHash, ArtifactKey, Namespace } from "@hoard/core"
+import { Namespace } from "@hoard/core"
+import type { ArtifactHash, ArtifactKey } from "@hoard/core"
+import { Schema } from "effect"
 
 const hashPattern = /^[a-fA-F0-9]{1,128}$/u
+const isNamespace = Schema.is(Namespace)
 
 /** The object-name layout: `<prefix>/<namespace>/<hash>`, or `<namespace>/<hash>` without a prefix. */
 export interface ObjectNames {
@@ -11,6 +14,8 @@ export interface ObjectNames {
   readonly hashOf: (namespace: Namespace, objectName: string) => ArtifactHash | undefined
   /** The prefix of everything this storage owns (`""` for the whole bucket). */
   readonly root: string
+  /** The namespace of a prefix `<root><namespace>/` listed under `root` with delimiter "/", or `undefined` for another one. */
+  readonly namespaceOf: (listedPrefix: string) => Namespace | undefined
 }
 
 /** `prefix` must already be normalized: no leading or trailing slash. */
@@ -19,6 +24,11 @@ export const makeObjectNames = (prefix: string): ObjectNames => {
   const namespaceRoot = (namespace: Namespace) => `${root}${namespace}/`
   return {
     root,
+    namespaceOf: (listedPrefix) => {
+      if (!listedPrefix.startsWith(root) || !listedPrefix.endsWith("/")) return undefined
+      const namespace = listedPrefix.slice(root.length, -1)
+      return isNamespace(namespace) ? namespace : undefined
+    },
     objectName: (key) => `${namespaceRoot(key.namespace)}${key.hash}`,
     listPrefix: (namespace, hashPrefix = "") => `${namespaceRoot(namespace)}${hashPrefix}`,
     hashOf: (namespace, objectName) => {

@@ -31,6 +31,7 @@ const everyOperation = (storage: ArtifactStorageShape, key: { namespace: ReturnT
     put: storage.put(key, chunked(bytes), { size: bytes.byteLength, metadata: { durationMs: 1 } }),
     delete: storage.delete(key),
     list: Stream.runCollect(storage.list({ namespace: key.namespace })),
+    namespaces: Stream.runCollect(storage.namespaces),
     check: storage.check
   }
 }

@@ -75,6 +75,28 @@ describe("GcsStorage object layout", () => {
       assert.isTrue(Option.isSome(yield* teamB.head(key)), "deleting under one prefix leaves the other")
     }).pipe(Effect.scoped))
 
+  it.live("namespaces lists the namespace folders under the prefix, and only those", () =>
+    Effect.gen(function*() {
+      const bucket = freshBucket()
+      const storage = yield* GcsStorage.make(emulatorOptions({ bucket, prefix: "spaces/listed" }))
+      const neighbour = yield* GcsStorage.make(emulatorOptions({ bucket, prefix: "spaces/listed-too" }))
+      const namespaces = Array.from({ length: 5 }, randomNamespace)
+      for (const namespace of namespaces) {
+        for (const hash of [randomHash("a"), randomHash("b")]) yield* putBytes(storage, { namespace, hash }, randomBytes(10), "n")
+      }
+      const emptied = { namespace: randomNamespace(), hash: randomHash() }
+      yield* putBytes(storage, emptied, randomBytes(10), "emptied")
+      assert.isTrue(yield* storage.delete(emptied))
+      yield* putBytes(neighbour, { namespace: randomNamespace(), hash: randomHash() }, randomBytes(10), "neighbour")
+      const raw = rawClient().bucket(bucket)
+      for (const name of ["spaces/listed/stray-object", "spaces/listed/not a namespace!/x", "spaces/elsewhere/x"]) {
+        yield* Effect.promise(() => raw.file(name).save("x", { resumable: false }))
+      }
+
+      const listed = yield* Stream.runCollect(storage.namespaces)
+      assert.deepStrictEqual([...listed].sort(), [...namespaces].sort())
+    }).pipe(Effect.scoped))
+
   it.live("a body read after an overwrite fails with a StorageError instead of yielding the new version", () =>
     Effect.gen(function*() {
       const storage = yield* GcsStorage.make(emulatorOptions())

@@ -1,5 +1,5 @@
 import { ArtifactStorage, StorageError } from "@hoard/core"
-import type { ArtifactInfo, ArtifactKey, ArtifactStorageShape, ListedArtifact } from "@hoard/core"
+import type { ArtifactInfo, ArtifactKey, ArtifactStorageShape, ListedArtifact, Namespace } from "@hoard/core"
 import { Clock, Effect, Layer, Option, Stream } from "effect"
 import { ByteBudgetLru } from "./ByteBudgetLru.ts"
 import { collectBody } from "./collectBody.ts"
@@ -61,6 +61,11 @@ export const make = (options: MemoryStorageOptions = {}): ArtifactStorageShape =
             .map(({ info, key }): ListedArtifact => ({ key, info }))
         )
       ),
+
+    // The namespaces of the artifacts held now: evicted and deleted ones are gone from the store.
+    namespaces: Stream.suspend(() =>
+      Stream.fromIterable(new Set<Namespace>(Array.from(store.values(), ({ key }) => key.namespace)))
+    ),
 
     check: Effect.void
   }

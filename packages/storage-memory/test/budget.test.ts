@@ -109,6 +109,20 @@ describe("MemoryStorage budget", () => {
       assert.deepStrictEqual([yield* isStored(a), yield* isStored(b)], [true, false])
     }).pipe(Effect.provide(MemoryStorage.layer({ maxBytes: 10_000 }))))
 
+  it.effect("a namespace whose artifacts were all evicted is no longer listed", () =>
+    Effect.gen(function*() {
+      const storage = yield* ArtifactStorage
+      const [a1, a2] = keys(2) as [ArtifactKey, ArtifactKey]
+      const [b] = keys(1) as [ArtifactKey]
+      yield* put(a1, 3000)
+      yield* put(a2, 3000)
+      yield* put(b, 3000)
+      const before = yield* Stream.runCollect(storage.namespaces)
+      assert.sameMembers([...before], [a1.namespace, b.namespace])
+      yield* put(b, 9000)
+      assert.deepStrictEqual([...(yield* Stream.runCollect(storage.namespaces))], [b.namespace])
+    }).pipe(Effect.provide(MemoryStorage.layer({ maxBytes: 10_000 }))))
+
   it.effect("each build of the layer is a separate, empty store", () =>
     Effect.gen(function*() {
       const [a] = keys(1) as [ArtifactKey]

@@ -1,6 +1,4 @@
 import { MemoryStorage } from "@hoard/storage-memory"
-import { activityLogConformance, storageConformance } from "@hoard/storage-testkit"
+import { storageConformance } from "@hoard/storage-testkit"
 
 storageConformance("MemoryStorage", MemoryStorage.layer({ maxBytes: 64 * 1024 * 1024 }))
-
-activityLogConformance("MemoryStorage", MemoryStorage.layer({ maxBytes: 64 * 1024 * 1024 }))

@@ -190,6 +190,36 @@ const makeWithClient = (client: S3Client, options: ResolvedOptions): ArtifactSto
       )
   }
 
+  const namespacePage = (token: string | undefined) =>
+    Effect.tryPromise({
+      try: (signal) =>
+        client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: keys.root,
+            Delimiter: "/",
+            MaxKeys: options.listPageSize,
+            ...(token !== undefined && { ContinuationToken: token })
+          }),
+          { abortSignal: signal }
+        ),
+      catch: (error) => storageError("namespaces", `cannot list the namespaces in s3://${bucket}/${keys.root}`, error, context)
+    })
+
+  // Every `<prefix>/<namespace>/` is a common prefix of the listing of `<prefix>/`
+  // by "/": one per namespace holding an object, without listing its objects.
+  const namespaces: ArtifactStorageShape["namespaces"] = Stream.paginate(undefined as string | undefined, (token) =>
+    Effect.map(namespacePage(token), (page) =>
+      [
+        (page.CommonPrefixes ?? []).flatMap(({ Prefix }) => {
+          const namespace = Prefix === undefined ? undefined : keys.namespaceOf(Prefix)
+          return namespace === undefined ? [] : [namespace]
+        }),
+        page.IsTruncated === true && page.NextContinuationToken !== undefined
+          ? Option.some(page.NextContinuationToken)
+          : Option.none()
+      ] as const))
+
   const check: ArtifactStorageShape["check"] = Effect.tryPromise({
     try: (signal) => client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }),
     catch: (error) => {
@@ -201,5 +231,5 @@ const makeWithClient = (client: S3Client, options: ResolvedOptions): ArtifactSto
     }
   }).pipe(Effect.asVoid)
 
-  return ArtifactStorage.of({ put, get, head, delete: remove, list, check })
+  return ArtifactStorage.of({ put, get, head, delete: remove, list, namespaces, check })
 }

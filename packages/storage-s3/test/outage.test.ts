@@ -61,6 +61,12 @@ layer(layerRestartableFauxqs, { excludeTestServices: true, timeout: "60 seconds"
       yield* expectFastStorageError("delete", storage.delete(kept), unreachable, 3_000)
       yield* expectFastStorageError("list", Stream.runCollect(storage.list({ namespace })), unreachable, 3_000)
       yield* expectFastStorageError(
+        "namespaces",
+        Stream.runCollect(storage.namespaces),
+        /cannot list the namespaces in s3:\/\/[^/]+\/: cannot reach S3 .* connection refused after 2 attempts/u,
+        3_000
+      )
+      yield* expectFastStorageError(
         "put",
         storage.put(refused, chunked(randomBytes(1000)), { size: 1000, metadata }),
         unreachable,
@@ -85,6 +91,7 @@ layer(layerRestartableFauxqs, { excludeTestServices: true, timeout: "60 seconds"
 
       yield* server.pause
       yield* expectFastStorageError("head of a paused backend", storage.head(key), /timed out/u, 4_000)
+      yield* expectFastStorageError("namespaces of a paused backend", Stream.runCollect(storage.namespaces), /timed out/u, 4_000)
       yield* server.resume
 
       const artifact = Option.getOrThrow(yield* storage.get(key))

@@ -9,6 +9,8 @@ const endpoint = inject("fauxqsEndpoint")
 const bucket = randomBucketName("server")
 await createBucket(endpoint, bucket)
 const cli = new URL("../../cli/src/bin.ts", import.meta.url)
+/** Each test starts the CLI, which takes seconds on a loaded machine. */
+const cliTimeout = 60_000
 const cliEnv = { AWS_ACCESS_KEY_ID: testCredentials.accessKeyId, AWS_SECRET_ACCESS_KEY: testCredentials.secretAccessKey, AWS_REGION: "us-east-1" }
 
 replicaSuite("S3 on fauxqs", async (options) => {
@@ -17,12 +19,12 @@ replicaSuite("S3 on fauxqs", async (options) => {
 }, () => S3Storage.layer({ bucket, prefix: "replicas", endpoint, credentials: testCredentials }))
 
 describe("hoard serve --storage s3://", () => {
-  it("serves uploads and downloads from the bucket", () => expectCliServesStorage(cli, `s3://${bucket}/cli?endpoint=${encodeURIComponent(endpoint)}`, cliEnv))
+  it("serves uploads and downloads from the bucket", () => expectCliServesStorage(cli, `s3://${bucket}/cli?endpoint=${encodeURIComponent(endpoint)}`, cliEnv), cliTimeout)
 
   it("refuses to start on a bucket that does not exist, saying why", async () => {
     const run = runHoardCli(cli, ["--port", "0", "--token", "t", "--storage", `s3://no-such-bucket-${randomBytes(3).toString("hex")}?endpoint=${encodeURIComponent(endpoint)}`], cliEnv)
     const { code, output } = await run.exited
     expect(code).toBe(1)
     expect(output).toMatch(/no-such-bucket/)
-  })
+  }, cliTimeout)
 })

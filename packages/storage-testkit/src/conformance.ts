@@ -5,12 +5,19 @@ import { concurrencyTests } from "./suites/concurrency.ts"
 import { deletionTests } from "./suites/deletion.ts"
 import { failedPutTests } from "./suites/failedPuts.ts"
 import { listingTests } from "./suites/listing.ts"
+import { namespaceListingTests } from "./suites/namespaceListing.ts"
 import { namespaceTests } from "./suites/namespaces.ts"
 import { roundTripTests } from "./suites/roundTrip.ts"
 
 export interface ConformanceOptions {
   /** Largest artifact used by the large-object test; default 8 MiB. */
   readonly largeArtifactBytes?: number
+  /**
+   * How many namespaces the test of `namespaces` over several listing pages
+   * creates; default 30. Configure the adapter with a smaller listing page
+   * (where it has such an option) so that they span several pages.
+   */
+  readonly manyNamespaces?: number
 }
 
 /**
@@ -23,7 +30,10 @@ export const storageConformance = (
   storage: Layer.Layer<ArtifactStorage, unknown>,
   options?: ConformanceOptions
 ): void => {
-  const suiteOptions = { largeArtifactBytes: options?.largeArtifactBytes ?? 8 * 1024 * 1024 }
+  const suiteOptions = {
+    largeArtifactBytes: options?.largeArtifactBytes ?? 8 * 1024 * 1024,
+    manyNamespaces: options?.manyNamespaces ?? 30
+  }
   // Real clock: the suite uses timeouts and checks createdAt against Date.now().
   layer(storage, { excludeTestServices: true, timeout: "2 minutes" })(`${name} conformance`, (it) => {
     roundTripTests(it, suiteOptions)
@@ -32,5 +42,6 @@ export const storageConformance = (
     namespaceTests(it)
     deletionTests(it)
     listingTests(it)
+    namespaceListingTests(it, suiteOptions)
   })
 }

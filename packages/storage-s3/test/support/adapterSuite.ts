@@ -138,6 +138,30 @@ export const adapterSuite = (name: string, bucketLayer: Layer.Layer<TestBucket>)
         assert.isTrue(listed.every((entry) => entry.info.size === 10))
       }), testTimeout)
 
+    it.effect("namespaces pages through the namespace folders under the prefix, and only those", () =>
+      Effect.gen(function*() {
+        const bucket = yield* TestBucket
+        const storage = yield* S3Storage.make(bucket.options({ prefix: "spaces/listed", listPageSize: 2 }))
+        const neighbour = yield* S3Storage.make(bucket.options({ prefix: "spaces/listed-too" }))
+        const namespaces = Array.from({ length: 5 }, randomNamespace)
+        for (const namespace of namespaces) {
+          for (const hash of [randomHash("a"), randomHash("b")]) {
+            yield* storage.put({ namespace, hash }, chunked(randomBytes(10)), { size: 10, metadata })
+          }
+        }
+        const emptied = { namespace: randomNamespace(), hash: randomHash() }
+        yield* storage.put(emptied, chunked(randomBytes(10)), { size: 10, metadata })
+        assert.isTrue(yield* storage.delete(emptied))
+        yield* neighbour.put({ namespace: randomNamespace(), hash: randomHash() }, chunked(randomBytes(10)), { size: 10, metadata })
+        const client = yield* raw
+        for (const key of ["spaces/listed/stray-object", "spaces/listed/not a namespace!/x", "spaces/elsewhere/x"]) {
+          yield* Effect.promise(() => client.send(new PutObjectCommand({ Bucket: bucket.bucket, Key: key, Body: "x" })))
+        }
+
+        const listed = yield* Stream.runCollect(storage.namespaces)
+        assert.deepStrictEqual([...listed].sort(), [...namespaces].sort())
+      }), testTimeout)
+
     it.effect("an object Hoard did not write, or whose size disagrees with its metadata, is a StorageError", () =>
       Effect.gen(function*() {
         const bucket = yield* TestBucket

@@ -9,6 +9,7 @@ export type StorageIt = Vitest.MethodsNonLive<ArtifactStorage>
 
 export interface SuiteOptions {
   readonly largeArtifactBytes: number
+  readonly manyNamespaces: number
 }
 
 /** Timeout of a test that moves a few MiB or waits on concurrent writers. */
