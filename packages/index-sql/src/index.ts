@@ -1,1 +1,5 @@
-export {}
+export * as PgIndex from "./PgIndex.ts"
+export { migrate, migrationsTable } from "./schema/migrations.ts"
+export * as SqlCacheIndex from "./SqlCacheIndex.ts"
+export * as SqliteClient from "./sqlite/SqliteClient.ts"
+export * as SqliteIndex from "./SqliteIndex.ts"

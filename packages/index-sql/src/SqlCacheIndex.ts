@@ -1,0 +1,418 @@
+/**
+ * The cache index over effect/sql: one implementation for SQLite and
+ * PostgreSQL (the schema is in `schema/migrations.ts`).
+ *
+ * A batch costs a fixed number of statements, whatever its size: one insert
+ * of the new events (which tells which ids were new), one read of the records
+ * the batch touches, then one delete, one upsert of records, one upsert of
+ * rollup buckets and one of usage rows. The artifact state machine runs in JS
+ * over the loaded records (`internal/records.ts`).
+ *
+ * Several PostgreSQL writers: the records a batch touches are locked first
+ * (transaction-scoped advisory locks, which also cover records that do not
+ * exist yet), so each writer reads, transitions and writes them back without
+ * losing another's update, and usage deltas are computed from what is really
+ * stored. Counters are added by the database (`x = x + excluded.x`). Every
+ * writer takes its locks in one order (event ids, record keys, rollup buckets,
+ * teams, each sorted), so writers wait for each other but do not deadlock;
+ * a deadlock or serialization failure would still be retried.
+ */
+import { IndexError, rollupHourMs, staleUploadMs } from "@hoard/core"
+import type {
+  ArtifactPage,
+  ArtifactQuery,
+  CacheIndexShape,
+  EventPage,
+  EventQuery,
+  IndexedArtifact,
+  IndexWrite,
+  InvalidCursor,
+  StoredActivityEvent
+} from "@hoard/core"
+import { Effect, Fiber, Option } from "effect"
+import { BeginTransaction, SqlClient } from "effect/sql/SqlClient"
+import { isSqlError } from "effect/sql/SqlError"
+import type { SqlError } from "effect/sql/SqlError"
+import type { Fragment } from "effect/sql/Statement"
+import { decodeCursor, encodeCursor } from "./internal/cursor.ts"
+import { indexError } from "./internal/errors.ts"
+import { applyEvent, applyGone, applyStored, recordKeyOf, sameRecord, usageOf } from "./internal/records.ts"
+import type { ArtifactRecord } from "./internal/records.ts"
+import { counterColumns, RollupAccumulator, totalsOf } from "./internal/rollups.ts"
+import { artifactFromRow, artifactToRow, artifactValueColumns, eventFromRow, eventToRow } from "./internal/rows.ts"
+import type { Row } from "./internal/rows.ts"
+
+const checkTimeout = "5 seconds"
+
+/** Bind parameters per statement: under SQLite's 32 766 and PostgreSQL's 65 535. */
+const maxParameters = 30_000
+
+const chunksOf = <A>(items: ReadonlyArray<A>, parametersPerItem: number): Array<ReadonlyArray<A>> => {
+  const size = Math.max(1, Math.floor(maxParameters / parametersPerItem))
+  const chunks: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size))
+  return chunks
+}
+
+/** The advisory-lock namespace of record locks (the first key of `pg_advisory_xact_lock(int, int)`). */
+const recordLockSpace = 0x4f41 // "OA"
+
+/** FNV-1a, as a signed 32-bit integer: the second advisory-lock key of a record. */
+const lockKeyOf = (key: string): number => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193)
+  return hash | 0
+}
+
+interface RecordKey {
+  readonly teamId: string
+  readonly hash: string
+}
+
+const keyString = (teamId: string, hash: string): string => `${teamId}\u0000${hash}`
+
+/** A registered upload that never ended reads as failed: its replica died. */
+const asRead = (record: IndexedArtifact, now: number): IndexedArtifact =>
+  record.status === "registered" && record.updatedAt < now - staleUploadMs ? { ...record, status: "failed" } : record
+
+const isConflict = (error: SqlError): boolean =>
+  error.reason._tag === "DeadlockError" || error.reason._tag === "SerializationError"
+
+const orIndexError = (operation: string) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError> | IndexError, R> =>
+  Effect.mapError(
+    effect,
+    (error) => isSqlError(error) ? indexError(operation, `cache index ${operation} failed`)(error) : error
+  ) as Effect.Effect<A, Exclude<E, SqlError> | IndexError, R>
+
+/** `sql.insert` takes a non-empty array; the chunks always are. */
+const rows = <A extends object>(items: ReadonlyArray<A>) =>
+  items as unknown as readonly [Record<string, unknown>, ...Array<Record<string, unknown>>]
+
+export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient
+
+  /**
+   * Selects a chunk of keys: `team_id = ? AND hash IN (...)` per team (a batch
+   * is mostly one team), which both databases answer with primary key probes.
+   */
+  const keysIn = (keys: ReadonlyArray<RecordKey>): Fragment => {
+    const byTeam = new Map<string, Array<string>>()
+    for (const key of keys) {
+      const hashes = byTeam.get(key.teamId)
+      if (hashes === undefined) byTeam.set(key.teamId, [key.hash])
+      else hashes.push(key.hash)
+    }
+    return sql.or(Array.from(byTeam, ([teamId, hashes]) => sql`(team_id = ${teamId} AND ${sql.in("hash", hashes)})`))
+  }
+
+  // ---- write ----
+
+  /** Stores the events (sorted by id); returns the ids that were not stored yet. */
+  const insertEvents = (events: ReadonlyArray<StoredActivityEvent>) =>
+    Effect.gen(function*() {
+      const inserted = new Set<string>()
+      for (const chunk of chunksOf(events, 5)) {
+        const returned = yield* sql<Row>`INSERT INTO activity_events ${sql.insert(rows(chunk.map(eventToRow)))}
+          ON CONFLICT (id) DO NOTHING RETURNING id`.unprepared
+        for (const row of returned) inserted.add(String(row.id))
+      }
+      return inserted
+    })
+
+  /** Of these ids (of events not to store), those already stored. */
+  const storedIds = (ids: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const found = new Set<string>()
+      for (const chunk of chunksOf(ids, 1)) {
+        const returned = yield* sql<Row>`SELECT id FROM activity_events WHERE ${sql.in("id", chunk)}`.unprepared
+        for (const row of returned) found.add(String(row.id))
+      }
+      return found
+    })
+
+  /** PostgreSQL: locks the records (present or not) until the transaction ends, in one global order. */
+  const lockRecords = (keys: ReadonlyArray<RecordKey>) => {
+    const lockKeys = Array.from(new Set(keys.map((key) => lockKeyOf(keyString(key.teamId, key.hash))))).sort((a, b) =>
+      a - b
+    )
+    return Effect.forEach(
+      chunksOf(lockKeys, 1),
+      (chunk) =>
+        sql`SELECT pg_advisory_xact_lock(${recordLockSpace}, k) FROM (VALUES ${
+          sql.csv(chunk.map((k) => sql`(${k})`))
+        }) AS locks (k)`.unprepared,
+      { discard: true }
+    )
+  }
+
+  const loadRecords = (keys: ReadonlyArray<RecordKey>) =>
+    Effect.gen(function*() {
+      yield* sql.onDialectOrElse({ pg: () => lockRecords(keys), orElse: () => Effect.void })
+      const records = new Map<string, IndexedArtifact>()
+      for (const chunk of chunksOf(keys, 2)) {
+        const rows = yield* sql<Row>`SELECT * FROM artifacts WHERE ${keysIn(chunk)}`.unprepared
+        for (const row of rows) {
+          const record = artifactFromRow(row)
+          records.set(keyString(record.teamId, record.hash), record)
+        }
+      }
+      return records
+    })
+
+  const deleteRecords = (keys: ReadonlyArray<RecordKey>) =>
+    Effect.forEach(chunksOf(keys, 2), (chunk) => sql`DELETE FROM artifacts WHERE ${keysIn(chunk)}`.unprepared, {
+      discard: true
+    })
+
+  const upsertRecords = (records: ReadonlyArray<IndexedArtifact>) =>
+    Effect.forEach(
+      chunksOf(records, 14),
+      (chunk) =>
+        sql`INSERT INTO artifacts ${sql.insert(rows(chunk.map(artifactToRow)))}
+          ON CONFLICT (team_id, hash) DO UPDATE SET ${
+          sql.literal(artifactValueColumns.map((column) => `${column} = excluded.${column}`).join(", "))
+        }`.unprepared,
+      { discard: true }
+    )
+
+  const addRollups = (accumulator: RollupAccumulator) =>
+    Effect.forEach(
+      chunksOf(accumulator.result(), 2 + counterColumns.length),
+      (chunk) =>
+        sql`INSERT INTO hourly_rollups ${sql.insert(rows(chunk))}
+          ON CONFLICT (team_id, hour) DO UPDATE SET ${
+          sql.literal(counterColumns.map((column) => `${column} = hourly_rollups.${column} + excluded.${column}`).join(", "))
+        }`.unprepared,
+      { discard: true }
+    )
+
+  const addUsage = (deltas: ReadonlyArray<{ readonly team_id: string; readonly bytes: number; readonly count: number }>) =>
+    Effect.forEach(
+      chunksOf(deltas, 3),
+      (chunk) =>
+        sql`INSERT INTO team_usage ${sql.insert(rows(chunk))}
+          ON CONFLICT (team_id) DO UPDATE SET
+            bytes = team_usage.bytes + excluded.bytes, count = team_usage.count + excluded.count`.unprepared,
+      { discard: true }
+    )
+
+  const applyBatch = (batch: ReadonlyArray<IndexWrite>) =>
+    Effect.gen(function*() {
+      // 1. Store the new events. An id already stored (a retried batch, or twice
+      //    in this one) changes nothing, so only the ids the insert returns count.
+      const toStore = new Map<string, StoredActivityEvent>()
+      const notStored = new Set<string>()
+      for (const write of batch) {
+        if (write._tag !== "Event") continue
+        if (!write.store) notStored.add(write.event.id)
+        else if (!toStore.has(write.event.id)) toStore.set(write.event.id, write.event)
+      }
+      const fresh = yield* insertEvents(Array.from(toStore.values()).sort((a, b) => (a.id < b.id ? -1 : 1)))
+      const known = notStored.size > 0 ? yield* storedIds(Array.from(notStored)) : new Set<string>()
+      const effective = batch.filter((write) =>
+        write._tag !== "Event" || (write.store ? fresh.delete(write.event.id) : !known.has(write.event.id))
+      )
+
+      // 2. Load (and lock) the records the batch changes, in one global order.
+      const keys = new Map<string, RecordKey>()
+      for (const write of effective) {
+        const key = write._tag === "Event" ? recordKeyOf(write.event) : write
+        if (key !== undefined) keys.set(keyString(key.teamId, key.hash), { teamId: key.teamId, hash: key.hash })
+      }
+      const sortedKeys = Array.from(keys.keys()).sort().map((key) => keys.get(key)!)
+      const before = sortedKeys.length > 0 ? yield* loadRecords(sortedKeys) : new Map<string, IndexedArtifact>()
+
+      // 3. Fold the batch, in array order, over records and rollups.
+      const after = new Map<string, ArtifactRecord>(before)
+      const rollups = new RollupAccumulator()
+      for (const write of effective) {
+        if (write._tag === "Event") {
+          rollups.add(write.event)
+          const key = recordKeyOf(write.event)
+          if (key === undefined) continue
+          const k = keyString(key.teamId, key.hash)
+          after.set(k, applyEvent(after.get(k), write.event))
+        } else {
+          const k = keyString(write.teamId, write.hash)
+          after.set(k, write._tag === "Stored" ? applyStored(after.get(k), write) : applyGone(after.get(k), write))
+        }
+      }
+
+      // 4. Write back what changed, and the usage it moves.
+      const deleted: Array<RecordKey> = []
+      const changed: Array<IndexedArtifact> = []
+      const usage = new Map<string, { team_id: string; bytes: number; count: number }>()
+      for (const key of sortedKeys) {
+        const k = keyString(key.teamId, key.hash)
+        const old = before.get(k)
+        const next = after.get(k)
+        if (sameRecord(old, next)) continue
+        if (next === undefined) deleted.push(key)
+        else changed.push(next)
+        const was = usageOf(old)
+        const is = usageOf(next)
+        if (was.bytes === is.bytes && was.count === is.count) continue
+        const delta = usage.get(key.teamId) ?? { team_id: key.teamId, bytes: 0, count: 0 }
+        delta.bytes += is.bytes - was.bytes
+        delta.count += is.count - was.count
+        usage.set(key.teamId, delta)
+      }
+      if (deleted.length > 0) yield* deleteRecords(deleted)
+      if (changed.length > 0) yield* upsertRecords(changed)
+      yield* addRollups(rollups)
+      const deltas = Array.from(usage.values()).filter((delta) => delta.bytes !== 0 || delta.count !== 0)
+      if (deltas.length > 0) yield* addUsage(deltas)
+    })
+
+  // PostgreSQL: READ COMMITTED whatever the server's default, so that the
+  // records read after taking their locks are the latest committed ones (a
+  // REPEATABLE READ snapshot would predate the locks and lose updates).
+  // SQLite: the client's `BEGIN IMMEDIATE`.
+  const begin = sql.onDialectOrElse({ pg: () => "BEGIN ISOLATION LEVEL READ COMMITTED", orElse: () => undefined })
+
+  const write: CacheIndexShape["write"] = (batch) =>
+    batch.length === 0 ? Effect.void : sql.withTransaction(applyBatch(batch)).pipe(
+      Effect.provideService(BeginTransaction, begin),
+      Effect.retry({ times: 3, while: isConflict }),
+      orIndexError("write")
+    )
+
+  // ---- reads ----
+
+  const listArtifacts = (query: ArtifactQuery): Effect.Effect<ArtifactPage, IndexError | InvalidCursor> =>
+    Effect.gen(function*() {
+      const after = yield* decodeCursor("a", query.cursor)
+      const limit = Math.max(1, Math.floor(query.limit))
+      const staleBefore = query.now - staleUploadMs
+      const where: Array<Fragment> = [sql`team_id = ${query.teamId}`]
+      if (query.status === "failed") {
+        where.push(sql`(status = 'failed' OR (status = 'registered' AND updated_at < ${staleBefore}))`)
+      } else if (query.status === "registered") {
+        where.push(sql`status = 'registered' AND updated_at >= ${staleBefore}`)
+      } else if (query.status !== undefined) {
+        where.push(sql`status = ${query.status}`)
+      }
+      if (query.sha !== undefined) where.push(sql`sha = ${query.sha}`)
+      if (query.from !== undefined) where.push(sql`updated_at >= ${query.from}`)
+      if (query.to !== undefined) where.push(sql`updated_at < ${query.to}`)
+      if (after !== undefined) {
+        where.push(sql`(updated_at < ${after.time} OR (updated_at = ${after.time} AND hash > ${after.key}))`)
+      }
+      const rows = yield* sql<Row>`SELECT * FROM artifacts WHERE ${sql.and(where)}
+        ORDER BY updated_at DESC, hash LIMIT ${limit + 1}`
+      const artifacts = rows.slice(0, limit).map((row) => asRead(artifactFromRow(row), query.now))
+      const last = artifacts[artifacts.length - 1]
+      return rows.length > limit && last !== undefined
+        ? { artifacts, nextCursor: encodeCursor("a", { time: last.updatedAt, key: last.hash }) }
+        : { artifacts }
+    }).pipe(orIndexError("listArtifacts"))
+
+  const getArtifact: CacheIndexShape["getArtifact"] = (teamId, hash, now) =>
+    sql<Row>`SELECT * FROM artifacts WHERE team_id = ${teamId} AND hash = ${hash}`.pipe(
+      Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), (row) => asRead(artifactFromRow(row), now))),
+      orIndexError("getArtifact")
+    )
+
+  const listEvents = (query: EventQuery): Effect.Effect<EventPage, IndexError | InvalidCursor> =>
+    Effect.gen(function*() {
+      const after = yield* decodeCursor("e", query.cursor)
+      const limit = Math.max(1, Math.floor(query.limit))
+      const where: Array<Fragment> = [sql`team_id = ${query.teamId}`]
+      if (query.types !== undefined && query.types.length > 0) where.push(sql.in("event_type", query.types))
+      if (query.from !== undefined) where.push(sql`created_at >= ${query.from}`)
+      if (query.to !== undefined) where.push(sql`created_at < ${query.to}`)
+      if (after !== undefined) where.push(sql`(created_at, id) < (${after.time}, ${after.key})`)
+      const rows = yield* sql<Row>`SELECT * FROM activity_events WHERE ${sql.and(where)}
+        ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      const events = page.map(eventFromRow)
+      return rows.length > limit && last !== undefined
+        ? { events, nextCursor: encodeCursor("e", { time: Number(last.created_at), key: String(last.id) }) }
+        : { events }
+    }).pipe(orIndexError("listEvents"))
+
+  const getEvent: CacheIndexShape["getEvent"] = (teamId, id) =>
+    sql<Row>`SELECT * FROM activity_events WHERE id = ${id} AND team_id = ${teamId}`.pipe(
+      Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), eventFromRow)),
+      orIndexError("getEvent")
+    )
+
+  const sums = sql.literal(counterColumns.map((column) => `COALESCE(SUM(${column}), 0) AS ${column}`).join(", "))
+  const analytics: CacheIndexShape["analytics"] = (teamId, from, to) => {
+    const firstHour = Math.floor(from / rollupHourMs) * rollupHourMs
+    return sql<Row>`SELECT ${sums} FROM hourly_rollups WHERE team_id = ${teamId} AND hour >= ${firstHour} AND hour < ${to}`
+      .pipe(Effect.map((rows) => totalsOf(rows[0])), orIndexError("analytics"))
+  }
+
+  const usage: CacheIndexShape["usage"] = (teamId) =>
+    sql<Row>`SELECT bytes, count FROM team_usage WHERE team_id = ${teamId}`.pipe(
+      Effect.map((rows) => ({ bytes: Number(rows[0]?.bytes ?? 0), count: Number(rows[0]?.count ?? 0) })),
+      orIndexError("usage")
+    )
+
+  // A loose index scan: one index probe per team, not a scan of every record.
+  const teams: CacheIndexShape["teams"] = sql<Row>`WITH RECURSIVE teams (team_id) AS (
+      SELECT MIN(team_id) FROM artifacts
+      UNION ALL
+      SELECT (SELECT MIN(team_id) FROM artifacts WHERE artifacts.team_id > teams.team_id) FROM teams
+      WHERE teams.team_id IS NOT NULL
+    )
+    SELECT team_id FROM teams WHERE team_id IS NOT NULL`.pipe(
+    Effect.map((rows) => rows.map((row) => String(row.team_id))),
+    orIndexError("teams")
+  )
+
+  const successHashes: CacheIndexShape["successHashes"] = (teamId, after, limit) => {
+    const where = [sql`team_id = ${teamId}`, sql`status = 'success'`]
+    if (after !== undefined) where.push(sql`hash > ${after}`)
+    return sql<Row>`SELECT hash FROM artifacts WHERE ${sql.and(where)}
+      ORDER BY hash LIMIT ${Math.max(0, Math.floor(limit))}`.pipe(
+      Effect.map((rows) => rows.map((row) => String(row.hash))),
+      orIndexError("successHashes")
+    )
+  }
+
+  const getMeta: CacheIndexShape["getMeta"] = (key) =>
+    sql<Row>`SELECT value FROM index_meta WHERE key = ${key}`.pipe(
+      Effect.map((rows) => Option.map(Option.fromNullishOr(rows[0]), (row) => String(row.value))),
+      orIndexError("getMeta")
+    )
+
+  const setMeta: CacheIndexShape["setMeta"] = (key, value) =>
+    sql`INSERT INTO index_meta (key, value) VALUES (${key}, ${value})
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`.pipe(Effect.asVoid, orIndexError("setMeta"))
+
+  // A readiness probe must answer even when the server hangs (a partition).
+  // Interrupting a query waits for the driver to cancel it (another connection
+  // attempt), so the probe runs detached: past the timeout it is abandoned.
+  const check: CacheIndexShape["check"] = Effect.gen(function*() {
+    const probe = yield* Effect.forkDetach(Effect.asVoid(sql`SELECT 1`))
+    return yield* Fiber.join(probe).pipe(
+      Effect.timeoutOrElse({
+        duration: checkTimeout,
+        orElse: () =>
+          Effect.andThen(
+            Effect.forkDetach(Fiber.interrupt(probe)),
+            Effect.fail(new IndexError({ operation: "check", message: `the cache index did not answer within ${checkTimeout}` }))
+          )
+      })
+    )
+  }).pipe(orIndexError("check"))
+
+  return {
+    write,
+    listArtifacts,
+    getArtifact,
+    listEvents,
+    getEvent,
+    analytics,
+    usage,
+    teams,
+    successHashes,
+    getMeta,
+    setMeta,
+    check
+  } satisfies CacheIndexShape
+})

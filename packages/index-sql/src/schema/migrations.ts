@@ -1,0 +1,88 @@
+/**
+ * The index schema, one for SQLite and PostgreSQL, applied with effect's
+ * `Migrator`. Times are integer ms since the epoch (`BIGINT`); flags are
+ * `INTEGER` 0/1 (SQLite has no boolean, and `node:sqlite` binds none).
+ *
+ * Add a migration as a new entry `"<n>_<name>"`; never edit an applied one.
+ */
+import { Effect } from "effect"
+import * as Migrator from "effect/sql/Migrator"
+import { SqlClient } from "effect/sql/SqlClient"
+
+/** The table where the migrator records what it applied. */
+export const migrationsTable = "hoard_index_migrations"
+
+const initial = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  // Keys sort bytewise on both databases: PostgreSQL would otherwise follow
+  // the database's locale, and reconciliation pages hashes in storage order.
+  const key = sql.onDialectOrElse({ pg: () => sql.literal(`TEXT COLLATE "C"`), orElse: () => sql.literal("TEXT") })
+
+  yield* sql`CREATE TABLE artifacts (
+    team_id ${key} NOT NULL,
+    hash ${key} NOT NULL,
+    status TEXT NOT NULL,
+    size BIGINT,
+    registered_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    obtained_at BIGINT,
+    duration_ms BIGINT,
+    sha TEXT,
+    dirty_hash TEXT,
+    has_tag INTEGER NOT NULL DEFAULT 0,
+    client_ci TEXT,
+    uploader TEXT,
+    hit_count BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (team_id, hash)
+  )`
+  // The listing's keyset order, and its filters.
+  yield* sql`CREATE INDEX artifacts_by_update ON artifacts (team_id, updated_at DESC, hash)`
+  yield* sql`CREATE INDEX artifacts_by_sha ON artifacts (team_id, sha)`
+  yield* sql`CREATE INDEX artifacts_by_status ON artifacts (team_id, status, updated_at DESC, hash)`
+
+  yield* sql`CREATE TABLE activity_events (
+    id ${key} PRIMARY KEY,
+    team_id ${key} NOT NULL,
+    event_type TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    data TEXT NOT NULL
+  )`
+  yield* sql`CREATE INDEX activity_events_by_time ON activity_events (team_id, created_at DESC, id DESC)`
+  yield* sql`CREATE INDEX activity_events_by_type ON activity_events (team_id, event_type, created_at DESC, id DESC)`
+
+  yield* sql`CREATE TABLE hourly_rollups (
+    team_id ${key} NOT NULL,
+    hour BIGINT NOT NULL,
+    hits_local BIGINT NOT NULL DEFAULT 0,
+    hits_remote BIGINT NOT NULL DEFAULT 0,
+    misses_local BIGINT NOT NULL DEFAULT 0,
+    misses_remote BIGINT NOT NULL DEFAULT 0,
+    time_saved_ms BIGINT NOT NULL DEFAULT 0,
+    uploads BIGINT NOT NULL DEFAULT 0,
+    bytes_uploaded BIGINT NOT NULL DEFAULT 0,
+    downloads BIGINT NOT NULL DEFAULT 0,
+    bytes_downloaded BIGINT NOT NULL DEFAULT 0,
+    rejected BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (team_id, hour)
+  )`
+
+  // One row per team that ever had a record: bytes and count of its `success` records.
+  yield* sql`CREATE TABLE team_usage (
+    team_id ${key} PRIMARY KEY,
+    bytes BIGINT NOT NULL DEFAULT 0,
+    count BIGINT NOT NULL DEFAULT 0
+  )`
+
+  yield* sql`CREATE TABLE index_meta (
+    key ${key} PRIMARY KEY,
+    value TEXT NOT NULL
+  )`
+})
+
+const run = Migrator.make({})
+
+/** Applies the pending migrations (PostgreSQL replicas starting together take turns: the migrator locks its table). */
+export const migrate = run({
+  loader: Migrator.fromRecord({ "1_initial": initial }),
+  table: migrationsTable
+})
