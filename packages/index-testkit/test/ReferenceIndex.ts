@@ -1,0 +1,389 @@
+/**
+ * An in-memory CacheIndex that follows the port's invariants literally: the
+ * suite's own check (every test passes on it). Not for production: every
+ * read scans.
+ */
+import { CacheIndex, IndexError, InvalidCursor, rollupHourMs, staleUploadMs } from "@hoard/core"
+import type {
+  ActivityEvent,
+  ArtifactStatus,
+  CacheIndexShape,
+  IndexedArtifact,
+  IndexWrite,
+  RollupTotals,
+  StoredActivityEvent
+} from "@hoard/core"
+import { Effect, Layer, Option } from "effect"
+
+type MutableTotals = {
+  hits: { local: number; remote: number }
+  misses: { local: number; remote: number }
+  time_saved_ms: number
+  uploads: number
+  bytes_uploaded: number
+  downloads: number
+  bytes_downloaded: number
+  rejected: number
+}
+
+type Row = { -readonly [K in keyof IndexedArtifact]: IndexedArtifact[K] }
+
+/** The "database": share one between layers to get two indexes over the same data. */
+export interface ReferenceStore {
+  readonly events: Map<string, StoredActivityEvent>
+  /** team → hour → totals */
+  readonly rollups: Map<string, Map<number, MutableTotals>>
+  /** team → hash → record */
+  readonly records: Map<string, Map<string, Row>>
+  readonly meta: Map<string, string>
+}
+
+export const makeStore = (): ReferenceStore => ({
+  events: new Map(),
+  rollups: new Map(),
+  records: new Map(),
+  meta: new Map()
+})
+
+const emptyTotals = (): MutableTotals => ({
+  hits: { local: 0, remote: 0 },
+  misses: { local: 0, remote: 0 },
+  time_saved_ms: 0,
+  uploads: 0,
+  bytes_uploaded: 0,
+  downloads: 0,
+  bytes_downloaded: 0,
+  rejected: 0
+})
+
+const num = (value: number | undefined): number => value ?? 0
+
+const countInRollup = (store: ReferenceStore, event: StoredActivityEvent): void => {
+  const team = event.team_id ?? ""
+  const hour = Math.floor(event.created_at / rollupHourMs) * rollupHourMs
+  let hours = store.rollups.get(team)
+  if (hours === undefined) store.rollups.set(team, hours = new Map())
+  let totals = hours.get(hour)
+  if (totals === undefined) hours.set(hour, totals = emptyTotals())
+  const { data } = event
+  switch (event.event_type) {
+    case "usage.hit":
+      if (data.source === "LOCAL") totals.hits.local++
+      if (data.source === "REMOTE") {
+        totals.hits.remote++
+        totals.time_saved_ms += num(data.duration_ms)
+      }
+      break
+    case "usage.miss":
+      if (data.source === "LOCAL") totals.misses.local++
+      if (data.source === "REMOTE") totals.misses.remote++
+      break
+    case "artifact.uploaded":
+      totals.uploads++
+      totals.bytes_uploaded += num(data.size)
+      break
+    case "artifact.downloaded":
+      totals.downloads++
+      totals.bytes_downloaded += num(data.size)
+      break
+    case "auth.rejected":
+      totals.rejected++
+      break
+    default:
+      break
+  }
+}
+
+const recordsOf = (store: ReferenceStore, team: string): Map<string, Row> => {
+  let records = store.records.get(team)
+  if (records === undefined) store.records.set(team, records = new Map())
+  return records
+}
+
+const fresh = (team: string, hash: string, t: number): Row => ({
+  teamId: team,
+  hash,
+  status: "missing",
+  size: null,
+  registeredAt: t,
+  updatedAt: t,
+  obtainedAt: null,
+  durationMs: null,
+  sha: null,
+  dirtyHash: null,
+  hasTag: false,
+  clientCi: null,
+  uploader: null,
+  hitCount: 0
+})
+
+const takeUpload = (row: Row, event: StoredActivityEvent): void => {
+  const { data } = event
+  row.size = data.size ?? null
+  row.durationMs = data.duration_ms ?? null
+  row.sha = data.sha ?? null
+  row.dirtyHash = data.dirty_hash ?? null
+  row.hasTag = data.has_tag ?? false
+  row.clientCi = data.client_ci ?? null
+  row.uploader = data.token_name ?? null
+}
+
+const applyToRecord = (store: ReferenceStore, event: StoredActivityEvent): void => {
+  const team = event.team_id
+  const hash = event.data.hash
+  if (team === undefined || hash === undefined || !event.event_type.startsWith("artifact.")) return
+  const records = recordsOf(store, team)
+  const row = records.get(hash)
+  const t = event.created_at
+  if (event.event_type === "artifact.downloaded") {
+    if (row === undefined) return
+    row.hitCount++
+    row.obtainedAt = row.obtainedAt === null ? t : Math.max(row.obtainedAt, t)
+    return
+  }
+  if (row !== undefined && t < row.updatedAt) return
+  switch (event.event_type) {
+    case "artifact.upload_started": {
+      if (row?.status === "success") return
+      const next = row ?? fresh(team, hash, t)
+      takeUpload(next, event)
+      next.status = "registered"
+      next.updatedAt = t
+      records.set(hash, next)
+      return
+    }
+    case "artifact.uploaded": {
+      const next = row ?? fresh(team, hash, t)
+      takeUpload(next, event)
+      next.status = "success"
+      next.updatedAt = t
+      records.set(hash, next)
+      return
+    }
+    case "artifact.upload_failed": {
+      if (row?.status === "success") return
+      if (row === undefined) {
+        const next = fresh(team, hash, t)
+        takeUpload(next, event)
+        next.status = "failed"
+        records.set(hash, next)
+        return
+      }
+      row.status = "failed"
+      row.updatedAt = t
+      return
+    }
+    case "artifact.missed": {
+      if (row === undefined) records.set(hash, fresh(team, hash, t))
+      else if (row.status === "success") {
+        row.status = "missing"
+        row.updatedAt = t
+      }
+      return
+    }
+    case "artifact.deleted":
+      records.delete(hash)
+      return
+    default:
+      return
+  }
+}
+
+const applyStored = (store: ReferenceStore, write: IndexWrite.Stored): void => {
+  const records = recordsOf(store, write.teamId)
+  const row = records.get(write.hash)
+  const { createdAt, metadata, size } = write.info
+  if (row !== undefined && row.status === "success" && row.size === size && row.updatedAt > createdAt) return
+  const next = row ?? { ...fresh(write.teamId, write.hash, createdAt) }
+  next.status = "success"
+  next.size = size
+  next.durationMs = metadata.durationMs
+  next.sha = metadata.sha ?? null
+  next.dirtyHash = metadata.dirtyHash ?? null
+  next.hasTag = metadata.tag !== undefined
+  next.clientCi = metadata.clientCi ?? null
+  next.updatedAt = Math.max(next.updatedAt, createdAt)
+  records.set(write.hash, next)
+}
+
+const applyGone = (store: ReferenceStore, write: IndexWrite.Gone): void => {
+  const row = store.records.get(write.teamId)?.get(write.hash)
+  if (row === undefined || row.status !== "success" || row.updatedAt >= write.at) return
+  row.status = "missing"
+  row.updatedAt = write.at
+}
+
+const invalid = (write: IndexWrite): string | undefined => {
+  switch (write._tag) {
+    case "Event":
+      return Number.isFinite(write.event.created_at) ? undefined : "created_at is not a finite number"
+    case "Stored":
+      return Number.isFinite(write.info.size) && Number.isFinite(write.info.createdAt) ? undefined : "bad info"
+    case "Gone":
+      return Number.isFinite(write.at) ? undefined : "at is not a finite number"
+  }
+}
+
+const effectiveStatus = (row: Row, now: number): ArtifactStatus =>
+  row.status === "registered" && now - row.updatedAt > staleUploadMs ? "failed" : row.status
+
+const view = (row: Row, now: number): IndexedArtifact => ({ ...row, status: effectiveStatus(row, now) })
+
+const toApi = (event: StoredActivityEvent): ActivityEvent => ({
+  id: event.id,
+  event_type: event.event_type,
+  created_at: new Date(event.created_at).toISOString(),
+  ...(event.team_id === undefined ? {} : { team_id: event.team_id }),
+  data: event.data
+})
+
+const encodeCursor = (kind: "a" | "e", time: number, key: string): string =>
+  `ref1.${Buffer.from(JSON.stringify({ kind, time, key })).toString("base64url")}`
+
+const decodeCursor = (kind: "a" | "e", cursor: string) =>
+  Effect.suspend(() => {
+    const fail = Effect.fail(new InvalidCursor({ message: "this cursor was not handed out by this index" }))
+    if (!cursor.startsWith("ref1.")) return fail
+    try {
+      const parsed = JSON.parse(Buffer.from(cursor.slice(5), "base64url").toString("utf8")) as unknown
+      if (typeof parsed !== "object" || parsed === null) return fail
+      const { key, kind: found, time } = parsed as Record<string, unknown>
+      if (found !== kind || typeof time !== "number" || typeof key !== "string") return fail
+      return Effect.succeed({ time, key })
+    } catch {
+      return fail
+    }
+  })
+
+const page = <A>(rows: ReadonlyArray<A>, limit: number, cursorOf: (row: A) => string) => {
+  const taken = rows.slice(0, limit)
+  const last = taken[taken.length - 1]
+  return { taken, nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : undefined }
+}
+
+export const makeReferenceIndex = (store: ReferenceStore): CacheIndexShape => ({
+  write: (batch) =>
+    Effect.suspend(() => {
+      // All or nothing: every write is checked before any is applied.
+      for (const write of batch) {
+        const problem = invalid(write)
+        if (problem !== undefined) return Effect.fail(new IndexError({ operation: "write", message: problem }))
+      }
+      for (const write of batch) {
+        switch (write._tag) {
+          case "Event": {
+            const { event, store: keep } = write
+            if (store.events.has(event.id)) break
+            if (keep) store.events.set(event.id, event)
+            countInRollup(store, event)
+            applyToRecord(store, event)
+            break
+          }
+          case "Stored":
+            applyStored(store, write)
+            break
+          case "Gone":
+            applyGone(store, write)
+            break
+        }
+      }
+      return Effect.void
+    }),
+
+  listArtifacts: (query) =>
+    Effect.gen(function*() {
+      const after = query.cursor === undefined ? undefined : yield* decodeCursor("a", query.cursor)
+      const rows = [...(store.records.get(query.teamId)?.values() ?? [])]
+        .map((row) => view(row, query.now))
+        .filter((row) =>
+          (query.status === undefined || row.status === query.status) &&
+          (query.sha === undefined || row.sha === query.sha) &&
+          (query.from === undefined || row.updatedAt >= query.from) &&
+          (query.to === undefined || row.updatedAt < query.to) &&
+          (after === undefined || row.updatedAt < after.time || (row.updatedAt === after.time && row.hash > after.key))
+        )
+        .sort((a, b) => b.updatedAt - a.updatedAt || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
+      const { nextCursor, taken } = page(rows, query.limit, (row) => encodeCursor("a", row.updatedAt, row.hash))
+      return nextCursor === undefined ? { artifacts: taken } : { artifacts: taken, nextCursor }
+    }),
+
+  getArtifact: (teamId, hash, now) =>
+    Effect.sync(() => {
+      const row = store.records.get(teamId)?.get(hash)
+      return row === undefined ? Option.none() : Option.some(view(row, now))
+    }),
+
+  listEvents: (query) =>
+    Effect.gen(function*() {
+      const after = query.cursor === undefined ? undefined : yield* decodeCursor("e", query.cursor)
+      const rows = [...store.events.values()]
+        .filter((event) =>
+          (event.team_id ?? "") === query.teamId &&
+          (query.types === undefined || query.types.includes(event.event_type)) &&
+          (query.from === undefined || event.created_at >= query.from) &&
+          (query.to === undefined || event.created_at < query.to) &&
+          (after === undefined || event.created_at < after.time || (event.created_at === after.time && event.id < after.key))
+        )
+        .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      const { nextCursor, taken } = page(rows, query.limit, (event) => encodeCursor("e", event.created_at, event.id))
+      const events = taken.map(toApi)
+      return nextCursor === undefined ? { events } : { events, nextCursor }
+    }),
+
+  getEvent: (teamId, id) =>
+    Effect.sync(() => {
+      const event = store.events.get(id)
+      return event === undefined || (event.team_id ?? "") !== teamId ? Option.none() : Option.some(toApi(event))
+    }),
+
+  analytics: (teamId, from, to) =>
+    Effect.sync(() => {
+      const start = Math.floor(from / rollupHourMs) * rollupHourMs
+      const sum = emptyTotals()
+      for (const [hour, totals] of store.rollups.get(teamId) ?? []) {
+        if (hour < start || hour >= to) continue
+        sum.hits.local += totals.hits.local
+        sum.hits.remote += totals.hits.remote
+        sum.misses.local += totals.misses.local
+        sum.misses.remote += totals.misses.remote
+        sum.time_saved_ms += totals.time_saved_ms
+        sum.uploads += totals.uploads
+        sum.bytes_uploaded += totals.bytes_uploaded
+        sum.downloads += totals.downloads
+        sum.bytes_downloaded += totals.bytes_downloaded
+        sum.rejected += totals.rejected
+      }
+      return sum satisfies RollupTotals
+    }),
+
+  usage: (teamId) =>
+    Effect.sync(() => {
+      let bytes = 0
+      let count = 0
+      for (const row of store.records.get(teamId)?.values() ?? []) {
+        if (row.status !== "success") continue
+        bytes += row.size ?? 0
+        count++
+      }
+      return { bytes, count }
+    }),
+
+  teams: Effect.sync(() => [...store.records].filter(([, records]) => records.size > 0).map(([team]) => team)),
+
+  successHashes: (teamId, after, limit) =>
+    Effect.sync(() =>
+      [...(store.records.get(teamId)?.values() ?? [])]
+        .filter((row) => row.status === "success" && (after === undefined || row.hash > after))
+        .map((row) => row.hash)
+        .sort()
+        .slice(0, limit)
+    ),
+
+  getMeta: (key) => Effect.sync(() => Option.fromNullishOr(store.meta.get(key))),
+  setMeta: (key, value) => Effect.sync(() => void store.meta.set(key, value)),
+  check: Effect.void
+})
+
+/** A reference index over `store` (a fresh one by default). */
+export const referenceLayer = (store: ReferenceStore = makeStore()): Layer.Layer<CacheIndex> =>
+  Layer.sync(CacheIndex, () => makeReferenceIndex(store))
