@@ -3,27 +3,35 @@ import type { AccessConfig } from "./access/AccessConfig.ts"
 import * as RateLimits from "./access/RateLimits.ts"
 import * as TeamDirectory from "./access/TeamDirectory.ts"
 import * as TeamUsage from "./access/TeamUsage.ts"
-import type { ActivityLog } from "./activity/ActivityLog.ts"
-import * as StorageActivityLog from "./activity/StorageActivityLog.ts"
 import { Auth, layerAccessTokens, layerStaticTokens } from "./auth/Auth.ts"
 import type { StaticToken } from "./auth/Auth.ts"
 import { HoardConfig } from "./HoardConfig.ts"
 import type { HoardConfigShape } from "./HoardConfig.ts"
+import type { CacheIndex } from "./index/CacheIndex.ts"
+import * as IndexWriter from "./index/IndexWriter.ts"
+import * as Reconciler from "./index/Reconciler.ts"
 import type { ArtifactStorage } from "./storage/ArtifactStorage.ts"
 
 /** Everything the Hoard routes need. */
 export type HoardServices =
   | ArtifactStorage
+  | CacheIndex
+  | IndexWriter.IndexWriter
   | Auth
-  | ActivityLog
   | TeamDirectory.TeamDirectory
   | TeamUsage.TeamUsage
   | RateLimits.RateLimits
   | HoardConfig
 
-export interface HoardOptions<E = never> extends Partial<HoardConfigShape> {
+export interface HoardOptions<E = never, EI = never> extends Partial<HoardConfigShape> {
   /** The storage backend, e.g. `FsStorage.layer({ directory })`. */
   readonly storage: Layer.Layer<ArtifactStorage, E>
+  /**
+   * The cache index: artifact records, the activity record, analytics and
+   * usage, e.g. `SqliteIndex.layer({ filename })` or `PgIndex.layer({ url })`
+   * from `@hoard/index-sql`.
+   */
+  readonly index: Layer.Layer<CacheIndex, EI>
   /**
    * Teams, team-bound tokens and JWT settings. Without it, every team name is
    * accepted and `tokens` may use every team.
@@ -33,13 +41,15 @@ export interface HoardOptions<E = never> extends Partial<HoardConfigShape> {
   readonly tokens?: ReadonlyArray<string | StaticToken>
   /** A custom authentication layer instead of `tokens`/`access` (`layerAllowAll` for an open cache). */
   readonly auth?: Layer.Layer<Auth>
-  /** Where activity events go; defaults to the persisted log in the storage backend. */
-  readonly activity?: Layer.Layer<ActivityLog, never, ArtifactStorage>
+  /** The background writer's queue and batch sizes. */
+  readonly writer?: IndexWriter.IndexWriterOptions
+  /** Reconciliation of the index with storage; `false` turns it off. */
+  readonly reconcile?: Reconciler.ReconcilerOptions | false
 }
 
 /** Composes the services of a Hoard server from plain options. */
-export const layer = <E>(options: HoardOptions<E>): Layer.Layer<HoardServices, E> => {
-  const { access, activity, auth, storage, tokens, ...config } = options
+export const layer = <E, EI>(options: HoardOptions<E, EI>): Layer.Layer<HoardServices, E | EI> => {
+  const { access, auth, index, reconcile, storage, tokens, writer, ...config } = options
   const hasAccessTokens = access !== undefined && ((access.tokens?.length ?? 0) > 0 || access.jwt !== undefined)
   if (auth === undefined && !hasAccessTokens && (tokens === undefined || tokens.length === 0)) {
     throw new Error(
@@ -50,11 +60,9 @@ export const layer = <E>(options: HoardOptions<E>): Layer.Layer<HoardServices, E
   const teams = access === undefined || access.teams.length === 0
     ? TeamDirectory.layerOpen
     : TeamDirectory.layerConfigured(access)
-  return Layer.mergeAll(
-    authLayer,
-    teams,
-    RateLimits.layer,
-    HoardConfig.layer(config),
-    Layer.mergeAll(activity ?? StorageActivityLog.layer(), TeamUsage.layer()).pipe(Layer.provideMerge(storage))
+  const indexServices = Layer.mergeAll(IndexWriter.layer(writer), TeamUsage.layer()).pipe(Layer.provideMerge(index))
+  const background = reconcile === false ? Layer.empty : Reconciler.layer(reconcile)
+  return background.pipe(
+    Layer.provideMerge(Layer.mergeAll(authLayer, teams, RateLimits.layer, HoardConfig.layer(config), indexServices, storage))
   )
 }

@@ -1,68 +1,75 @@
-import { Context, Effect, Layer, Stream } from "effect"
-import type { Namespace } from "../domain/Namespace.ts"
-import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
-import type { StorageError } from "../storage/ArtifactStorage.ts"
+import { Cache, Context, Duration, Effect, Exit, Layer } from "effect"
+import { CacheIndex } from "../index/CacheIndex.ts"
+import type { Usage } from "../index/CacheIndex.ts"
 import type { Team } from "./Team.ts"
 
-export interface Usage {
-  readonly bytes: number
-  readonly count: number
-}
+export type { Usage } from "../index/CacheIndex.ts"
 
 export interface TeamUsageShape {
-  /** What the team stores now; recomputed from a storage listing at most every `refreshAfter`. */
-  readonly usedBytes: (team: Team) => Effect.Effect<Usage, StorageError>
-  /** Counts an upload at once, so a quota bites before the next listing. */
+  /**
+   * What the team stores now: the index's usage row, read at most every
+   * `refreshAfter` per team (concurrent callers share one read), plus this
+   * replica's uploads since. Never fails: while the index cannot be read the
+   * last figure is used (none yet: 0), so a quota never turns into 5xx.
+   */
+  readonly usedBytes: (team: Team) => Effect.Effect<Usage>
+  /** Counts an upload at once, so a quota bites before the index has applied it. */
   readonly added: (team: Team, bytes: number) => void
-  /** Forgets the cached figure (after a delete), so the next read lists again. */
+  /** Forgets the cached figure (after a delete), so the next call reads the index. */
   readonly invalidate: (team: Team) => void
 }
 
-/** Storage used per team: for quotas (`over_limit`) and analytics. */
+/** Storage used per team: for quotas (`over_limit`). */
 export class TeamUsage extends Context.Service<TeamUsage, TeamUsageShape>()("@hoard/core/TeamUsage") {}
 
-interface Entry {
-  usage: Usage
-  computedAt: number
+export interface TeamUsageOptions {
+  /** How long a figure read from the index is used. Default 5 seconds. */
+  readonly refreshAfter?: Duration.Input
+  /** Longest wait for the index; past it the last figure is used. Default 1 second. */
+  readonly readTimeout?: Duration.Input
 }
 
-/**
- * Usage from listing the team's namespace, cached per team for `refreshAfterMs`
- * (default 60 s): listing a big team costs one pass over its objects. Other
- * replicas' uploads show after the next refresh.
- */
-export const layer = (options: { readonly refreshAfterMs?: number } = {}): Layer.Layer<TeamUsage, never, ArtifactStorage> =>
+export const layer = (options: TeamUsageOptions = {}): Layer.Layer<TeamUsage, never, CacheIndex> =>
   Layer.effect(
     TeamUsage,
     Effect.gen(function*() {
-      const storage = yield* ArtifactStorage
-      const refreshAfterMs = options.refreshAfterMs ?? 60_000
-      const cache = new Map<Namespace, Entry>()
-      const measure = (namespace: Namespace) =>
-        storage.list({ namespace }).pipe(
-          Stream.runFold(() => ({ bytes: 0, count: 0 }), (usage, { info }) => ({
-            bytes: usage.bytes + info.size,
-            count: usage.count + 1
-          }))
-        )
+      const index = yield* CacheIndex
+      const refreshAfter = options.refreshAfter ?? "5 seconds"
+      const readTimeout = options.readTimeout ?? "1 second"
+      /** The last figure read per team, and this replica's uploads since that read. */
+      const known = new Map<string, { usage: Usage; addedBytes: number; addedCount: number }>()
+      const read = yield* Cache.makeWith((teamId: string) =>
+        index.usage(teamId).pipe(
+          Effect.timeout(readTimeout),
+          Effect.tap((usage) => Effect.sync(() => known.set(teamId, { usage, addedBytes: 0, addedCount: 0 })))
+        ), {
+        capacity: 10_000,
+        // A failed read is retried soon, not cached for the whole period.
+        timeToLive: (exit) => Exit.isSuccess(exit) ? refreshAfter : Duration.millis(500)
+      })
       return TeamUsage.of({
         usedBytes: (team) =>
-          Effect.suspend(() => {
-            const cached = cache.get(team.id)
-            if (cached !== undefined && Date.now() - cached.computedAt < refreshAfterMs) {
-              return Effect.succeed(cached.usage)
-            }
-            return measure(team.id).pipe(
-              Effect.tap((usage) => Effect.sync(() => cache.set(team.id, { usage, computedAt: Date.now() })))
-            )
-          }),
+          Cache.get(read, team.id).pipe(
+            // The writer and the readiness probe report an index that is down; a quota check just goes on.
+            Effect.catchCause(() => Effect.void),
+            Effect.andThen(Effect.sync(() => {
+              const entry = known.get(team.id)
+              return entry === undefined
+                ? { bytes: 0, count: 0 }
+                : { bytes: entry.usage.bytes + entry.addedBytes, count: entry.usage.count + entry.addedCount }
+            }))
+          ),
         added: (team, bytes) => {
-          const cached = cache.get(team.id)
-          if (cached !== undefined) {
-            cached.usage = { bytes: cached.usage.bytes + bytes, count: cached.usage.count + 1 }
+          const entry = known.get(team.id)
+          if (entry !== undefined) {
+            entry.addedBytes += bytes
+            entry.addedCount += 1
           }
         },
-        invalidate: (team) => void cache.delete(team.id)
+        invalidate: (team) => {
+          known.delete(team.id)
+          Effect.runSync(Cache.invalidate(read, team.id))
+        }
       })
     })
   )

@@ -1,7 +1,8 @@
 /**
- * The on-storage format of the activity record: batch object keys, event ids,
- * list cursors, the object's metadata tag and its JSON body. Pure functions,
- * used by `StorageActivityLog` (and by tests that write objects by hand).
+ * The on-storage format of the activity record of Hoard 0.1 (before the cache
+ * index): batch object keys, event ids and the JSON body. Kept to import those
+ * objects into the index once (`importStorageActivity`), and for tests that
+ * write such objects by hand.
  *
  * - Batch key (the object's `hash` in the activity namespace): 28 lowercase hex
  *   digits = 12 digits of the batch time in ms since the epoch + 16 random
@@ -9,10 +10,6 @@
  *   replica ever overwrites another's object.
  * - Event id: `<batch key>-<index in the batch, 4 hex digits>`, e.g.
  *   `0190f3a2b4c1d3e4f5a6b7c8d9e0f1a2-002a`. Ids of one replica grow with time.
- * - Cursor: base64url of `<created_at ms>:<event id>` of the last event of a page.
- * - Tag (`metadata.tag`): `hoard-activity/1 n=<events> min=<ms> max=<ms>`: the
- *   range of `created_at` in the batch, so readers skip objects outside a time
- *   window without reading them.
  * - Body: one JSON document `{"format":"hoard-activity/1","offset":n,"events":[...]}`;
  *   event `i` of the array has index `offset + i` (events dropped from the front
  *   of a full buffer keep the ids they were shown with).
@@ -20,7 +17,6 @@
 import { Exit, Schema } from "effect"
 import type { Namespace } from "../domain/Namespace.ts"
 import { ActivityEventData, ActivityEventType } from "./ActivityEvent.ts"
-import type { ActivityEvent } from "./ActivityEvent.ts"
 
 /** The storage namespace of the activity record. Team names starting with `_hoard` are refused. */
 export const activityNamespace = "_hoard-activity" as Namespace
@@ -58,74 +54,6 @@ export const isBatchKey = (hash: string): boolean => keyPattern.test(hash)
 export const batchKeyTime = (key: string): number => Number.parseInt(key.slice(0, 12), 16)
 
 export const eventId = (key: string, index: number): string => `${key}-${hex(index, 4)}`
-
-/** The batch key and index an id names; `undefined` for anything this log did not hand out. */
-export const parseEventId = (id: string): { readonly key: string; readonly index: number } | undefined => {
-  const match = idPattern.exec(id)
-  return match === null ? undefined : { key: match[1]!, index: Number.parseInt(match[2]!, 16) }
-}
-
-/**
- * The `hashPrefix` under which every batch that can hold events created at or
- * after `from` lives: batches are keyed at or after their newest event, so it
- * is the common prefix of `from` and the latest key time a replica can write
- * (`now` plus a clock-skew allowance).
- */
-export const listPrefixFrom = (from: number | undefined, latest: number): string => {
-  if (from === undefined || !Number.isFinite(from) || from <= 0) return ""
-  const low = batchKey(from, "").slice(0, 12)
-  const high = batchKey(Math.max(from, latest), "").slice(0, 12)
-  let length = 0
-  while (length < 12 && low[length] === high[length]) length++
-  return low.slice(0, length)
-}
-
-// --- cursors ---------------------------------------------------------------------
-
-export interface CursorPosition {
-  readonly createdAt: number
-  readonly id: string
-}
-
-const base64url = (text: string): string =>
-  globalThis.btoa(text).replace(/\+/gu, "-").replace(/\//gu, "_").replace(/=+$/u, "")
-
-export const encodeCursor = (position: CursorPosition): string => base64url(`${position.createdAt}:${position.id}`)
-
-/** The position a cursor names; `undefined` when it is not one this log handed out. */
-export const decodeCursor = (cursor: string): CursorPosition | undefined => {
-  if (!/^[A-Za-z0-9_-]{1,200}$/u.test(cursor)) return undefined
-  let text: string
-  try {
-    text = globalThis.atob(cursor.replace(/-/gu, "+").replace(/_/gu, "/"))
-  } catch {
-    return undefined
-  }
-  const match = /^(0|[1-9][0-9]{0,14}):([0-9a-f]{28}-[0-9a-f]{4})$/u.exec(text)
-  if (match === null) return undefined
-  const createdAt = Number(match[1])
-  return createdAt <= maxTimeMs ? { createdAt, id: match[2]! } : undefined
-}
-
-// --- tags ------------------------------------------------------------------------
-
-export interface BatchSummary {
-  readonly count: number
-  /** Oldest and newest `created_at` in the batch, ms since the epoch. */
-  readonly min: number
-  readonly max: number
-}
-
-export const formatTag = ({ count, max, min }: BatchSummary): string => `${formatVersion} n=${count} min=${min} max=${max}`
-
-/** The summary in a tag; `undefined` when it is missing or malformed (the object is then read to find out). */
-export const parseTag = (tag: string | undefined): BatchSummary | undefined => {
-  if (tag === undefined) return undefined
-  const match = /^hoard-activity\/1 n=(\d{1,6}) min=(\d{1,15}) max=(\d{1,15})$/u.exec(tag)
-  if (match === null) return undefined
-  const summary = { count: Number(match[1]), min: Number(match[2]), max: Number(match[3]) }
-  return summary.min <= summary.max ? summary : undefined
-}
 
 // --- bodies ----------------------------------------------------------------------
 
@@ -181,12 +109,3 @@ export const decodeBatchBody = (bytes: Uint8Array): DecodedBatch | string => {
   })
   return { offset, events: decoded, invalidEvents }
 }
-
-/** The API form of a stored event. */
-export const toActivityEvent = (key: string, index: number, event: StoredEvent): ActivityEvent => ({
-  id: eventId(key, index),
-  event_type: event.event_type,
-  created_at: new Date(event.created_at).toISOString(),
-  ...(event.team_id === undefined ? {} : { team_id: event.team_id }),
-  data: event.data
-})

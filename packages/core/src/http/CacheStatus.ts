@@ -1,16 +1,15 @@
 import { Effect } from "effect"
 import type { Permission } from "../access/Scope.ts"
 import type { Team, TeamStatus } from "../access/Team.ts"
-import { ApiError, storageFailure } from "./ApiError.ts"
+import { ApiError } from "./ApiError.ts"
 import type { Services } from "./Services.ts"
 
 /** The team's state: as configured, or `over_limit` once its quota is used up. */
-export const teamStatus = (services: Services, team: Team): Effect.Effect<TeamStatus, ApiError> => {
+export const teamStatus = (services: Services, team: Team): Effect.Effect<TeamStatus> => {
   if (team.status !== "enabled" || team.quotaBytes === undefined) return Effect.succeed(team.status)
   const quota = team.quotaBytes
   return services.usage.usedBytes(team).pipe(
-    Effect.map(({ bytes }): TeamStatus => bytes >= quota ? "over_limit" : "enabled"),
-    Effect.catchTag("StorageError", storageFailure("measure the team's storage"))
+    Effect.map(({ bytes }): TeamStatus => bytes >= quota ? "over_limit" : "enabled")
   )
 }
 

@@ -7,6 +7,7 @@ import type { Team } from "../access/Team.ts"
 import type { TeamLookupFailure, TeamParams } from "../access/TeamDirectory.ts"
 import type { ActivityEventData, ActivityEventType } from "../activity/ActivityEvent.ts"
 import type { Principal } from "../auth/Auth.ts"
+import type { RecordOptions } from "../index/IndexWriter.ts"
 import { badRequest, forbidden, tooManyRequests, unauthorized } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
 import { RequestState } from "./RequestState.ts"
@@ -37,7 +38,7 @@ export const requestDetails = (
   }
 }
 
-/** Records one activity event about this request. */
+/** Records one activity event about this request (queued for the cache index; never waits). */
 export const recordActivity = (
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
@@ -46,14 +47,22 @@ export const recordActivity = (
     readonly team: Team | undefined
     readonly principal: Principal | undefined
     readonly data?: ActivityEventData
-  }
+  },
+  options?: RecordOptions
 ): Effect.Effect<void> =>
-  services.activity.record([{
-    event_type: event.type,
-    created_at: Date.now(),
-    ...(event.team !== undefined && { team_id: event.team.id }),
-    data: { method: request.method, ...requestDetails(request, event.principal), ...event.data }
-  }])
+  Effect.flatMap(RequestState, (state) =>
+    services.writer.record([{
+      event_type: event.type,
+      created_at: Date.now(),
+      ...(event.team !== undefined && { team_id: event.team.id }),
+      data: {
+        method: request.method,
+        path: request.url.split("?", 1)[0]!.slice(0, 512),
+        request_id: state.requestId,
+        ...requestDetails(request, event.principal),
+        ...event.data
+      }
+    }], options))
 
 /**
  * Authenticates the request: 401 on a missing or wrong token, 429 when the
@@ -71,7 +80,7 @@ export const authenticate = (
         team: teamOrUndefined(services, teamParams(request)),
         principal: undefined,
         data: { status: 401, reason: error.message }
-      }).pipe(Effect.andThen(Effect.fail(unauthorized(error.message))))),
+      }, { sampled: true }).pipe(Effect.andThen(Effect.fail(unauthorized(error.message))))),
     Effect.tap((principal) => principal.rateLimit === undefined ? Effect.void : consumeBudget(services, principal))
   )
 

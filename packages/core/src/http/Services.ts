@@ -5,10 +5,12 @@ import { TeamDirectory } from "../access/TeamDirectory.ts"
 import type { TeamDirectoryShape } from "../access/TeamDirectory.ts"
 import { TeamUsage } from "../access/TeamUsage.ts"
 import type { TeamUsageShape } from "../access/TeamUsage.ts"
-import { ActivityLog } from "../activity/ActivityLog.ts"
-import type { ActivityLogShape } from "../activity/ActivityLog.ts"
 import { Auth } from "../auth/Auth.ts"
 import type { AuthShape } from "../auth/Auth.ts"
+import { CacheIndex } from "../index/CacheIndex.ts"
+import type { CacheIndexShape } from "../index/CacheIndex.ts"
+import { IndexWriter } from "../index/IndexWriter.ts"
+import type { IndexWriterShape } from "../index/IndexWriter.ts"
 import { HoardConfig } from "../HoardConfig.ts"
 import type { HoardConfigShape } from "../HoardConfig.ts"
 import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
@@ -18,7 +20,10 @@ import type { ArtifactStorageShape } from "../storage/ArtifactStorage.ts"
 export interface Services {
   readonly storage: ArtifactStorageShape
   readonly auth: AuthShape
-  readonly activity: ActivityLogShape
+  /** Reads of history (management API); never used on the /v8 hot path. */
+  readonly index: CacheIndexShape
+  /** Where handlers send what happened; never waits on the index. */
+  readonly writer: IndexWriterShape
   readonly teams: TeamDirectoryShape
   readonly usage: TeamUsageShape
   readonly rateLimits: RateLimitsShape
@@ -29,7 +34,8 @@ export const Services = Effect.gen(function*() {
   return {
     storage: yield* ArtifactStorage,
     auth: yield* Auth,
-    activity: yield* ActivityLog,
+    index: yield* CacheIndex,
+    writer: yield* IndexWriter,
     teams: yield* TeamDirectory,
     usage: yield* TeamUsage,
     rateLimits: yield* RateLimits,

@@ -1,7 +1,7 @@
 import { Effect, Exit, Schema, SchemaIssue } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiSchema } from "effect/http-api"
-import type { InvalidCursor } from "../../activity/ActivityLog.ts"
+import type { IndexError, InvalidCursor } from "../../index/CacheIndex.ts"
 import type { StorageError } from "../../storage/ArtifactStorage.ts"
 import { ApiError, internalError, storageUnavailable } from "../ApiError.ts"
 import { RequestState } from "../RequestState.ts"
@@ -30,7 +30,7 @@ export const managementStatusDescriptions: Readonly<Record<number, string>> = {
   410: "The signed link has expired (`link_expired`)",
   429: "The token is over its rate limit (`rate_limited`; see `retry-after`)",
   500: "An unexpected server error",
-  503: "The storage backend failed (`storage_unavailable`)"
+  503: "The storage backend failed (`storage_unavailable`) or the cache index cannot be read (`index_unavailable`)"
 }
 
 /** The error body with one status, for an endpoint's `error` list in the HttpApi. */
@@ -60,13 +60,18 @@ export const managementErrorResponse = (error: ApiError): Effect.Effect<HttpServ
 /**
  * Runs a management handler and answers every failure with the management
  * body: `ApiError`s keep their status (those from `authorizeTeam` included),
- * storage failures become 503s, an unknown cursor a 400, and a defect a 500.
+ * storage and index failures become 503s (the log has the details), an unknown cursor a 400, and a defect a 500.
  */
 export const handleManagement = <R>(
-  handler: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError | StorageError | InvalidCursor, R>
+  handler: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError | StorageError | IndexError | InvalidCursor, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
   handler.pipe(
-    Effect.catch((error) => managementErrorResponse(toApiError(error))),
+    Effect.catch((error) =>
+      Effect.andThen(
+        error._tag === "IndexError" ? Effect.logError("management request: the cache index failed", error) : Effect.void,
+        managementErrorResponse(toApiError(error))
+      )
+    ),
     Effect.catchDefect((defect) =>
       Effect.logError("management request crashed", defect).pipe(
         Effect.andThen(managementErrorResponse(internalError("internal error")))
@@ -74,7 +79,7 @@ export const handleManagement = <R>(
     )
   )
 
-const toApiError = (error: ApiError | StorageError | InvalidCursor): ApiError => {
+const toApiError = (error: ApiError | StorageError | IndexError | InvalidCursor): ApiError => {
   switch (error._tag) {
     case "ApiError":
       return error
@@ -82,6 +87,12 @@ const toApiError = (error: ApiError | StorageError | InvalidCursor): ApiError =>
       return invalidParameter("cursor", "query", error.message)
     case "StorageError":
       return storageUnavailable(`storage failed: ${error.message}`)
+    case "IndexError":
+      return new ApiError({
+        status: 503,
+        code: "index_unavailable",
+        message: "the cache index cannot be read right now; artifacts are still served, try again shortly"
+      })
   }
 }
 

@@ -1,7 +1,7 @@
 import { Effect, Schema } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import type { HttpServerRequest } from "effect/http"
-import type { InvalidCursor } from "../../activity/ActivityLog.ts"
+import type { IndexError, InvalidCursor } from "../../index/CacheIndex.ts"
 import type { StorageError } from "../../storage/ArtifactStorage.ts"
 import type { ApiError } from "../ApiError.ts"
 import { searchParams } from "../RequestContext.ts"
@@ -37,7 +37,7 @@ export interface DecodedRequest<E extends EndpointShape> {
 
 export type ManagementHandler<E extends EndpointShape> = (
   input: DecodedRequest<E>
-) => Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError | StorageError | InvalidCursor>
+) => Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError | StorageError | IndexError | InvalidCursor>
 
 /** Query parameters as the HttpApi reads them: one string, or an array when repeated. */
 const queryRecord = (request: HttpServerRequest.HttpServerRequest): Record<string, string | Array<string>> => {
@@ -73,3 +73,15 @@ export const jsonWith = <S extends Schema.Top>(schema: S) => {
   return (value: S["Type"], status = 200): HttpServerResponse.HttpServerResponse =>
     HttpServerResponse.jsonUnsafe(encode(value), { status })
 }
+
+/**
+ * A read of the cache index that sees this replica's own writes: it first
+ * waits (briefly) for the writes queued so far, e.g. the upload that just
+ * finished. Other replicas' writes show once their writers have applied them
+ * (normally within milliseconds).
+ */
+export const readIndex = <A, E>(services: Services, read: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  services.writer.flush.pipe(
+    Effect.timeoutOrElse({ duration: "2 seconds", orElse: () => Effect.void }),
+    Effect.andThen(read)
+  )

@@ -1,9 +1,9 @@
 import { Effect, Option } from "effect"
 import { ActivityEvent } from "../../activity/ActivityEvent.ts"
-import { notFound, storageFailure } from "../ApiError.ts"
+import { notFound } from "../ApiError.ts"
 import { authorizeTeam } from "../RequestContext.ts"
 import type { ManagementContext, ManagementHandler } from "./endpoint.ts"
-import { jsonWith } from "./endpoint.ts"
+import { jsonWith, readIndex } from "./endpoint.ts"
 import type { EventsGroup } from "./ManagementApi.ts"
 import { invalidParameter } from "./ManagementError.ts"
 import { defaultEventsLimit, EventsPage } from "./schemas.ts"
@@ -25,14 +25,14 @@ export const listEvents = ({ services }: ManagementContext): ManagementHandler<E
   Effect.gen(function*() {
     const { team } = yield* authorizeTeam(services, request, "read", params.team)
     yield* checkWindow(query.from, query.to)
-    const page = yield* services.activity.list({
+    const page = yield* readIndex(services, services.index.listEvents({
       teamId: team.id,
       limit: query.limit ?? defaultEventsLimit,
       ...(query.type !== undefined && { types: query.type }),
       ...(query.from !== undefined && { from: query.from }),
       ...(query.to !== undefined && { to: query.to }),
       ...(query.cursor !== undefined && { cursor: query.cursor })
-    }).pipe(Effect.catchTag("StorageError", storageFailure("read the activity record")))
+    }))
     return eventsPage({ events: page.events, next_cursor: page.nextCursor ?? null })
   })
 
@@ -41,10 +41,8 @@ export const getEvent = ({ services }: ManagementContext): ManagementHandler<End
 ({ params, request }) =>
   Effect.gen(function*() {
     const { team } = yield* authorizeTeam(services, request, "read", params.team)
-    const found = yield* services.activity.get(params.id).pipe(
-      Effect.catchTag("StorageError", storageFailure("read the activity record"))
-    )
-    if (Option.isNone(found) || found.value.team_id !== team.id) {
+    const found = yield* readIndex(services, services.index.getEvent(team.id, params.id))
+    if (Option.isNone(found)) {
       return yield* notFound(`no event ${params.id} for team ${team.slug}`)
     }
     return event(found.value)

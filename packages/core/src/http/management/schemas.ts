@@ -70,7 +70,7 @@ export const EventTypes = Schema.String.annotate({
   encode: SchemaGetter.transform((types: ReadonlyArray<string>) => types.join(","))
 }))
 
-/** An artifact's state, as derived from storage and the activity record. */
+/** An artifact's state, as the cache index records it. */
 export const ArtifactStatus = Schema.Literals(["registered", "success", "failed", "missing"]).annotate({
   description: "registered: an upload is in flight; success: stored; failed: the last upload failed; missing: requested but never stored"
 })
@@ -130,7 +130,7 @@ const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Rate = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 }))
 const BySource = <S extends Schema.Top>(schema: S) => Schema.Struct({ local: schema, remote: schema })
 
-/** What `summarizeActivity` computes over the window's events. */
+/** Cache effectiveness and traffic over a window, from the hourly rollups. */
 export const ActivitySummary = Schema.Struct({
   /** turbo's reported cache hits (`usage.hit`), by where the hit came from. */
   hits: BySource(Count),
@@ -142,12 +142,14 @@ export const ActivitySummary = Schema.Struct({
   uploads: Count,
   downloads: Count,
   bytes_uploaded: Count,
-  bytes_downloaded: Count
+  bytes_downloaded: Count,
+  /** Requests refused with 401 or 403 (401s are counted, only a sample is kept as events). */
+  rejected_requests: Count
 })
 
 export const Analytics = Schema.Struct({
   team_id: Schema.String,
-  /** The window, ISO 8601. */
+  /** The window, ISO 8601: `from` rounded down to the hour (analytics count whole hours). */
   from: Schema.String,
   to: Schema.String,
   ...ActivitySummary.fields,
@@ -165,6 +167,18 @@ export const ArtifactRecord = Schema.Struct({
   status: ArtifactStatus,
   /** The git commit the artifact was built from (`x-artifact-sha`). */
   sha: Schema.NullOr(Schema.String),
+  /** The uploader's `x-artifact-dirty-hash`. */
+  dirty_hash: Schema.NullOr(Schema.String),
+  /** The task's run time the uploader reported (`x-artifact-duration`): what a hit saves. */
+  duration_ms: Schema.NullOr(Count),
+  /** Whether the upload was signed (`x-artifact-tag`). */
+  has_tag: Schema.Boolean,
+  /** The CI the uploader ran in (`x-artifact-client-ci`). */
+  client_ci: Schema.NullOr(Schema.String),
+  /** The name of the token that uploaded it (never the token). */
+  uploaded_by: Schema.NullOr(Schema.String),
+  /** Downloads served. */
+  hit_count: Count,
   /** ISO 8601. */
   dates: Schema.Struct({
     /** When Hoard first saw it (upload started, stored, or missed). */

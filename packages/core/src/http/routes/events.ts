@@ -6,6 +6,7 @@ import { UsageEventBatch } from "../../domain/UsageEvent.ts"
 import { readJsonBody } from "../body.ts"
 import { decodeOrBadRequest } from "../decode.ts"
 import { authorizeTeam, requestDetails } from "../RequestContext.ts"
+import { RequestState } from "../RequestState.ts"
 import type { Services } from "../Services.ts"
 
 const decodeEvents = decodeOrBadRequest(UsageEventBatch, "usage events")
@@ -20,8 +21,9 @@ export const events = (services: Services) => (request: HttpServerRequest.HttpSe
     const { principal, team } = yield* authorizeTeam(services, request, "read")
     const batch = yield* readJsonBody(request, services.config.maxJsonBytes).pipe(Effect.flatMap(decodeEvents))
     const createdAt = Date.now()
-    const details = requestDetails(request, principal)
-    yield* services.activity.record(batch.map((event): NewActivityEvent => ({
+    const { requestId } = yield* RequestState
+    const details = { ...requestDetails(request, principal), request_id: requestId }
+    yield* services.writer.record(batch.map((event): NewActivityEvent => ({
       event_type: event.event === "HIT" ? "usage.hit" : "usage.miss",
       created_at: createdAt,
       team_id: team.id,

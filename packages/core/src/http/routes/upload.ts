@@ -36,7 +36,9 @@ export const upload = (services: Services) => (request: HttpServerRequest.HttpSe
       hash: key.hash,
       size,
       duration_ms: metadata.durationMs,
-      ...(metadata.sha !== undefined && { sha: metadata.sha })
+      has_tag: metadata.tag !== undefined,
+      ...(metadata.sha !== undefined && { sha: metadata.sha }),
+      ...(metadata.dirtyHash !== undefined && { dirty_hash: metadata.dirtyHash })
     }
     yield* recordActivity(services, request, { type: "artifact.upload_started", team, principal, data: details })
     yield* services.storage.put(key, uploadBody(request), { size, metadata }).pipe(

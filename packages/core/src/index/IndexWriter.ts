@@ -1,0 +1,219 @@
+/**
+ * The one way request handlers change the cache index: they enqueue writes and
+ * return at once; one background fiber per replica applies them in batches.
+ * The request path never waits on the database.
+ *
+ * - **Batches**: the writer takes whatever is queued (at most `maxBatch`
+ *   writes) and applies it in one transaction. Under load batches grow by
+ *   themselves: writes queue up while the previous batch commits.
+ * - **Bounded memory**: the queue holds at most `capacity` writes; past that
+ *   the oldest are dropped, counted in `status.dropped` and logged.
+ * - **Index down**: a failed batch is retried with exponential backoff (from
+ *   100 ms to `maxRetryDelay`) until it commits; one warning per failure
+ *   streak, one info when writes recover. Event ids make a retry idempotent.
+ * - **Shutdown**: closing the layer's scope waits (at most `shutdownTimeout`)
+ *   until everything queued is applied. A crash loses what is queued: normally
+ *   one batch's worth (milliseconds of traffic); while the index is down, up
+ *   to `capacity` writes.
+ */
+import { Cause, Context, Deferred, Duration, Effect, Layer, Queue } from "effect"
+import type { NewActivityEvent, StoredActivityEvent } from "../activity/ActivityEvent.ts"
+import { CacheIndex } from "./CacheIndex.ts"
+import type { IndexError, IndexWrite } from "./CacheIndex.ts"
+
+export interface IndexWriterOptions {
+  /** Most writes waiting in memory; the oldest are dropped beyond it. Default 100 000. */
+  readonly capacity?: number
+  /** Most writes per transaction. Default 1 000. */
+  readonly maxBatch?: number
+  /** Longest wait between two attempts while the index fails. Default 30 seconds. */
+  readonly maxRetryDelay?: Duration.Input
+  /** How long the final drain at shutdown may take. Default 10 seconds. */
+  readonly shutdownTimeout?: Duration.Input
+  /** Events recorded with `sampled` that are stored per minute; the rest are only counted. Default 10. */
+  readonly samplesPerMinute?: number
+}
+
+export interface RecordOptions {
+  /**
+   * Store only a sample of these events (at most `samplesPerMinute`); every
+   * one is still counted in the rollups. For requests any client can send
+   * without a token (401s), so they cannot grow the activity record.
+   */
+  readonly sampled?: boolean
+}
+
+export interface IndexWriterStatus {
+  /** Writes waiting to be applied. */
+  readonly queued: number
+  /** Writes dropped since start because the queue was full. */
+  readonly dropped: number
+  /** Set while batches fail: when the streak began (ms since the epoch), attempts, and the last error. */
+  readonly failing?: { readonly since: number; readonly attempts: number; readonly message: string }
+}
+
+export interface IndexWriterShape {
+  /** Queues activity events (giving each its id); never fails and never blocks. */
+  readonly record: (events: ReadonlyArray<NewActivityEvent>, options?: RecordOptions) => Effect.Effect<void>
+  /** Queues raw writes (reconciliation, imports); never fails and never blocks. */
+  readonly enqueue: (writes: ReadonlyArray<IndexWrite>) => Effect.Effect<void>
+  /** Waits until every write queued before this call is applied (or dropped). */
+  readonly flush: Effect.Effect<void>
+  readonly status: Effect.Effect<IndexWriterStatus>
+}
+
+export class IndexWriter extends Context.Service<IndexWriter, IndexWriterShape>()("@hoard/core/IndexWriter") {}
+
+const hex = (value: number, digits: number): string => value.toString(16).padStart(digits, "0")
+
+/** A unique event id that sorts by time: 12 hex digits of ms, then 12 random ones. */
+export const newEventId = (createdAt: number): string => {
+  const random = new Uint8Array(6)
+  globalThis.crypto.getRandomValues(random)
+  return `${hex(Math.max(0, Math.floor(createdAt)), 12)}${Array.from(random, (byte) => hex(byte, 2)).join("")}`
+}
+
+const toStored = (event: NewActivityEvent, now: number): StoredActivityEvent => {
+  const createdAt = Number.isFinite(event.created_at) ? Math.floor(event.created_at) : now
+  return {
+    id: newEventId(createdAt),
+    event_type: event.event_type,
+    created_at: createdAt,
+    ...(event.team_id !== undefined && { team_id: event.team_id }),
+    data: event.data
+  }
+}
+
+const messageOf = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  return error instanceof Error ? error.message : String(error)
+}
+
+interface Waiter {
+  readonly target: number
+  readonly done: Deferred.Deferred<void>
+}
+
+/** Builds the writer; its fiber and its final drain live in the current scope. */
+export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}) {
+  const index = yield* CacheIndex
+  const capacity = options.capacity ?? 100_000
+  const maxBatch = options.maxBatch ?? 1_000
+  const maxRetryDelayMs = Duration.toMillis(options.maxRetryDelay ?? "30 seconds")
+  const shutdownTimeout = options.shutdownTimeout ?? "10 seconds"
+  const samplesPerMinute = options.samplesPerMinute ?? 10
+  const queue = yield* Queue.sliding<IndexWrite>(capacity)
+
+  // Counters of writes: every write is enqueued once and then applied or dropped once.
+  let enqueued = 0
+  let settled = 0
+  let dropped = 0
+  let failing: { since: number; attempts: number; message: string } | undefined
+  let waiters: Array<Waiter> = []
+  let sampleMinute = 0
+  let samplesLeft = samplesPerMinute
+
+  const settle = (count: number): void => {
+    settled += count
+    if (waiters.length === 0) return
+    const ready = waiters.filter((waiter) => waiter.target <= settled)
+    waiters = waiters.filter((waiter) => waiter.target > settled)
+    for (const waiter of ready) Deferred.doneUnsafe(waiter.done, Effect.void)
+  }
+
+  const enqueue: IndexWriterShape["enqueue"] = (writes) =>
+    Effect.suspend(() => {
+      if (writes.length === 0) return Effect.void
+      // A sliding queue drops its oldest writes to make room: count them as settled.
+      const overflow = Math.max(0, Queue.sizeUnsafe(queue) + writes.length - capacity)
+      Queue.offerAllUnsafe(queue, writes)
+      enqueued += writes.length
+      if (overflow === 0) return Effect.void
+      dropped += overflow
+      settle(overflow)
+      return Effect.logWarning(`cache index: the write queue is full (${capacity}): dropped the ${overflow} oldest write(s), ${dropped} since start`)
+    })
+
+  /** Whether a sampled event may be stored now (at most `samplesPerMinute` per minute). */
+  const takeSample = (now: number): boolean => {
+    const minute = Math.floor(now / 60_000)
+    if (minute !== sampleMinute) {
+      sampleMinute = minute
+      samplesLeft = samplesPerMinute
+    }
+    if (samplesLeft <= 0) return false
+    samplesLeft--
+    return true
+  }
+
+  const record: IndexWriterShape["record"] = (events, recordOptions) =>
+    Effect.suspend(() => {
+      const now = Date.now()
+      return enqueue(events.map((event): IndexWrite => ({
+        _tag: "Event",
+        event: toStored(event, now),
+        store: recordOptions?.sampled === true ? takeSample(now) : true
+      })))
+    })
+
+  const flush: IndexWriterShape["flush"] = Effect.suspend(() => {
+    if (settled >= enqueued) return Effect.void
+    return Effect.flatMap(Deferred.make<void>(), (done) => {
+      waiters.push({ target: enqueued, done })
+      return Deferred.await(done)
+    })
+  })
+
+  /** Applies one batch, retrying with backoff until it commits. */
+  const apply = (batch: ReadonlyArray<IndexWrite>): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      while (true) {
+        const exit = yield* Effect.exit(index.write(batch))
+        if (exit._tag === "Success") {
+          if (failing !== undefined) {
+            yield* Effect.logInfo(`cache index: writes recovered after ${failing.attempts} failed attempt(s)`)
+            failing = undefined
+          }
+          return
+        }
+        const message = messageOf(exit.cause as Cause.Cause<IndexError>)
+        failing = failing === undefined
+          ? { since: Date.now(), attempts: 1, message }
+          : { since: failing.since, attempts: failing.attempts + 1, message }
+        if (failing.attempts === 1) {
+          yield* Effect.logWarning(`cache index: cannot apply ${batch.length} write(s), will retry: ${message}`)
+        }
+        yield* Effect.sleep(Duration.millis(Math.min(maxRetryDelayMs, 100 * 2 ** Math.min(failing.attempts - 1, 20))))
+      }
+    })
+
+  yield* Effect.forkScoped(Effect.forever(
+    Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), (batch) =>
+      Effect.andThen(apply(batch), Effect.sync(() => settle(batch.length))))
+  ))
+
+  // Added after the fork, so it runs first at shutdown: the writer is still there to drain the queue.
+  yield* Effect.addFinalizer(() =>
+    flush.pipe(
+      Effect.timeoutOrElse({
+        duration: shutdownTimeout,
+        orElse: () =>
+          Effect.logError(
+            `cache index: ${enqueued - settled} write(s) could not be applied before shutdown and are lost`
+          )
+      })
+    )
+  )
+
+  const status: IndexWriterShape["status"] = Effect.sync(() => ({
+    queued: enqueued - settled,
+    dropped,
+    ...(failing !== undefined && { failing: { ...failing } })
+  }))
+
+  return IndexWriter.of({ record, enqueue, flush, status })
+})
+
+/** The writer over the app's `CacheIndex`. */
+export const layer = (options?: IndexWriterOptions): Layer.Layer<IndexWriter, never, CacheIndex> =>
+  Layer.effect(IndexWriter, make(options))
