@@ -10,6 +10,7 @@ import { readAccessFile, readConfigFile } from "../src/config/ConfigFile.ts"
 import { loadServeConfig } from "../src/config/loadConfig.ts"
 import { resolveServeConfig } from "../src/config/ServeConfig.ts"
 import type { ServeFlags } from "../src/config/ServeConfig.ts"
+import { indexFromSpec } from "../src/config/indexLayer.ts"
 import { storageFromSpec } from "../src/config/storageLayer.ts"
 import { resolveTokens } from "../src/config/tokens.ts"
 
@@ -41,6 +42,25 @@ const readToken = "web-read-token-0123456789"
 const writeToken = "web-write-token-0123456789"
 
 describe("serve configuration", () => {
+  it.effect("takes the index from --index, HOARD_INDEX or the config file; a bad one fails with one line", () =>
+    Effect.gen(function*() {
+      const pg = "postgres://hoard:s3cret@127.0.0.1:5432/hoard"
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, index: "sqlite:flag.db" }, { HOARD_INDEX: pg }, { index: "sqlite:file.db" })).index, "sqlite:flag.db")
+      assert.strictEqual((yield* resolveServeConfig(noFlags, { HOARD_INDEX: pg }, { index: "sqlite:file.db" })).index, pg)
+      assert.strictEqual((yield* resolveServeConfig(noFlags, {}, { index: "sqlite:file.db" })).index, "sqlite:file.db")
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, dataDir: "/srv/hoard" }, {}, {})).index, "sqlite:/srv/hoard/hoard.db")
+
+      assert.strictEqual((yield* indexFromSpec("sqlite:rel/hoard.db")).description, `sqlite ${resolve("rel/hoard.db")}`)
+      assert.strictEqual((yield* indexFromSpec("sqlite::memory:")).description, "sqlite in memory (lost at exit)")
+      // The password never reaches the banner or an error.
+      assert.strictEqual((yield* indexFromSpec(pg)).description, "postgres postgres://hoard:***@127.0.0.1:5432/hoard")
+      const unsupported = yield* Effect.flip(indexFromSpec("mysql://root:hunter2@db/hoard"))
+      assert.notInclude(unsupported.message, "hunter2")
+      assert.include(unsupported.message, "use sqlite:<path> or postgres://")
+      assert.include((yield* Effect.flip(indexFromSpec("sqlite:"))).message, "give a file")
+    }))
+
+
   it("parses sizes with and without units", () => {
     assert.strictEqual(parseByteSize("1048576"), 1048576)
     assert.strictEqual(parseByteSize("500MB"), 500e6)
@@ -56,6 +76,7 @@ describe("serve configuration", () => {
       assert.strictEqual(config.host, "127.0.0.1")
       assert.strictEqual(config.dataDir, resolve(".hoard"))
       assert.strictEqual(config.storage, resolve(".hoard", "artifacts"))
+      assert.strictEqual(config.index, `sqlite:${resolve(".hoard", "hoard.db")}`)
       assert.strictEqual(config.maxArtifactBytes, 2 * 2 ** 30)
       assert.strictEqual(config.logLevel, "info")
       assert.deepStrictEqual(config.tokens, [])
@@ -369,7 +390,7 @@ describe("the generated token and the banner", () => {
         }
       })
       const config = yield* load(dir)
-      const banner = startupBanner(config, server, "memory", yield* resolveTokens(config))
+      const banner = startupBanner(config, server, "memory", "sqlite in memory", yield* resolveTokens(config))
       assert.include(banner, "  tokens: 2 configured for 3 teams\n")
       assert.include(banner, "  teams: web (team_web), docs (team_docs), gone (team_gone, disabled)\n")
       assert.include(banner, "  export TURBO_API=http://127.0.0.1:4000\n")
@@ -379,7 +400,7 @@ describe("the generated token and the banner", () => {
       assert.notInclude(banner, writeToken)
 
       const withJwt = yield* load(writeFiles({ "hoard.config.json": { teams, jwt: { jwksUrl: "https://issuer.example/jwks" } } }))
-      const jwtBanner = startupBanner(withJwt, server, "memory", yield* resolveTokens(withJwt))
+      const jwtBanner = startupBanner(withJwt, server, "memory", "sqlite in memory", yield* resolveTokens(withJwt))
       assert.include(jwtBanner, "  tokens: 0 configured for 2 teams, and JWTs signed by the keys at https://issuer.example/jwks\n")
       assert.include(jwtBanner, "  export TURBO_TOKEN=<a JWT from your issuer>\n")
     }))
@@ -387,12 +408,12 @@ describe("the generated token and the banner", () => {
   it.effect("keeps the old lines without teams, and shows the public URL as TURBO_API when set", () =>
     Effect.gen(function*() {
       const plain = yield* resolveServeConfig({ tokens: ["a", "b"] }, {}, {})
-      const banner = startupBanner(plain, server, "memory", yield* resolveTokens(plain))
+      const banner = startupBanner(plain, server, "memory", "sqlite in memory", yield* resolveTokens(plain))
       assert.include(banner, "  tokens: 2 configured\n")
       assert.include(banner, "Point turbo at it (each team name gets its own namespace):")
       assert.include(banner, "  export TURBO_TEAM=my-team\n")
       const behindProxy = yield* resolveServeConfig({ tokens: ["a"] }, { HOARD_PUBLIC_URL: "https://cache.example.com/hoard" }, {})
-      const proxied = startupBanner(behindProxy, server, "memory", yield* resolveTokens(behindProxy))
+      const proxied = startupBanner(behindProxy, server, "memory", "sqlite in memory", yield* resolveTokens(behindProxy))
       assert.include(proxied, "Hoard is listening on http://127.0.0.1:4000\n")
       assert.include(proxied, "  export TURBO_API=https://cache.example.com/hoard\n")
     }))

@@ -15,6 +15,7 @@ export const startupBanner = (
   config: ServeConfig,
   server: { readonly port: number; readonly host: string },
   storageDescription: string,
+  indexDescription: string,
   { generatedFile, generatedToken, tokens }: ResolvedTokens
 ): string => {
   const reachableHost = server.host === "0.0.0.0" || server.host === "::" ? hostname() : server.host
@@ -37,6 +38,7 @@ export const startupBanner = (
     `Hoard is listening on ${listening}`,
     ...(config.publicUrl === undefined ? [] : [`  public URL: ${config.publicUrl}`]),
     `  storage: ${storageDescription}`,
+    `  index: ${indexDescription}`,
     `  max artifact size: ${config.maxArtifactBytes} bytes`,
     tokenLine,
     ...(teams.length > 0 ? [`  teams: ${listTeams(teams)}`] : []),

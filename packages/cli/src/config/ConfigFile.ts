@@ -64,6 +64,7 @@ export const ConfigFile = Schema.Struct({
   basePath: Schema.optionalKey(Schema.String),
   storage: Schema.optionalKey(Schema.String),
   dataDir: Schema.optionalKey(Schema.String),
+  index: Schema.optionalKey(Schema.String),
   tokens: Schema.optionalKey(Tokens),
   teams: Schema.optionalKey(Teams),
   jwt: Schema.optionalKey(Jwt),

@@ -16,6 +16,7 @@ export interface ServeFlags {
   readonly basePath?: string | undefined
   readonly storage?: string | undefined
   readonly dataDir?: string | undefined
+  readonly index?: string | undefined
   readonly tokens: ReadonlyArray<string>
   readonly maxArtifactSize?: string | undefined
   readonly logLevel?: string | undefined
@@ -37,6 +38,8 @@ export interface ServeConfig {
   /** `memory`, `memory:<size>`, a directory, or a cloud URL. */
   readonly storage: string
   readonly dataDir: string
+  /** `sqlite:<path>` or a `postgres://` URL (a secret: never print it whole). */
+  readonly index: string
   /** The configured teams; empty when every team name is its own namespace. */
   readonly teams: ReadonlyArray<TeamConfig>
   /**
@@ -144,6 +147,7 @@ export const resolveServeConfig = (
       basePath: flags.basePath ?? env["HOARD_BASE_PATH"] ?? file.basePath ?? "",
       storage: flags.storage ?? env["HOARD_STORAGE"] ?? file.storage ?? resolve(dataDir, "artifacts"),
       dataDir,
+      index: flags.index ?? env["HOARD_INDEX"] ?? file.index ?? `sqlite:${resolve(dataDir, "hoard.db")}`,
       teams,
       tokens,
       ...(jwt !== undefined && { jwt }),

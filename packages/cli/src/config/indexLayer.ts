@@ -1,0 +1,48 @@
+import { isAbsolute, resolve } from "node:path"
+import { Effect, Redacted } from "effect"
+import type { Layer } from "effect"
+import type { CacheIndex } from "@hoard/core"
+import { PgIndex, SqliteIndex } from "@hoard/index-sql"
+import { ConfigError } from "./ConfigError.ts"
+
+export interface IndexChoice {
+  readonly layer: Layer.Layer<CacheIndex, unknown>
+  /** What the operator sees in the startup banner (never a password). */
+  readonly description: string
+}
+
+/** A PostgreSQL URL with its password hidden, for messages. */
+const withoutPassword = (url: URL): string => {
+  const shown = new URL(url.href)
+  if (shown.password !== "") shown.password = "***"
+  return shown.href
+}
+
+/**
+ * Turns the `--index` value into a cache index layer: `sqlite:<path>` (the
+ * default is `sqlite:<data-dir>/hoard.db`; `sqlite::memory:` keeps it in
+ * memory) or a `postgres://` / `postgresql://` URL.
+ */
+export const indexFromSpec = (spec: string): Effect.Effect<IndexChoice, ConfigError> => {
+  if (spec.startsWith("sqlite:")) {
+    const path = spec.slice("sqlite:".length)
+    if (path === "") return Effect.fail(new ConfigError({ message: "invalid index sqlite: give a file, e.g. sqlite:/var/lib/hoard/hoard.db" }))
+    const filename = path === ":memory:" || isAbsolute(path) ? path : resolve(path)
+    return Effect.succeed({
+      layer: SqliteIndex.layer({ filename }),
+      description: filename === ":memory:" ? "sqlite in memory (lost at exit)" : `sqlite ${filename}`
+    })
+  }
+  if (/^postgres(ql)?:\/\//iu.test(spec)) {
+    let url: URL
+    try {
+      url = new URL(spec)
+    } catch {
+      return Effect.fail(new ConfigError({ message: "invalid index URL: expected postgres://user:password@host:port/database" }))
+    }
+    return Effect.succeed({ layer: PgIndex.layer({ url: Redacted.make(spec) }), description: `postgres ${withoutPassword(url)}` })
+  }
+  return Effect.fail(new ConfigError({
+    message: `unsupported index "${spec.replace(/\/\/[^@/]*@/u, "//***@")}": use sqlite:<path> or postgres://user:password@host:port/database`
+  }))
+}
