@@ -1,4 +1,5 @@
 import { MemoryStorage } from "@hoard/storage-memory"
+import { SqliteIndex } from "@hoard/index-sql"
 import { createHoardFetch } from "@hoard/transport-fetch"
 
 /**
@@ -7,4 +8,9 @@ import { createHoardFetch } from "@hoard/transport-fetch"
  * serve it on Node with srvx as in main.ts. Memory storage keeps it portable.
  */
 export const createHoard = (tokens: ReadonlyArray<string>) =>
-  createHoardFetch({ storage: MemoryStorage.layer({ maxBytes: 512 * 1024 * 1024 }), tokens })
+  createHoardFetch({
+    storage: MemoryStorage.layer({ maxBytes: 512 * 1024 * 1024 }),
+    // The cache index (artifact records, activity, analytics); a file keeps it across restarts.
+    index: SqliteIndex.layer({ filename: process.env["HOARD_INDEX_FILE"] ?? ":memory:" }),
+    tokens
+  })

@@ -1,6 +1,7 @@
 /**
  * A throwaway PostgreSQL server for tests: `initdb` into a fresh temporary
- * directory, then `pg_ctl start` on 127.0.0.1 and a free port, with fsync off.
+ * directory, then `pg_ctl start` on 127.0.0.1 and a free port, with fsync off (commits are still
+ * written to the OS before they are acknowledged).
  * Nothing listens beyond loopback and nothing is left behind by `stop()` (nor,
  * best effort, when the test process exits without calling it).
  *
@@ -296,12 +297,13 @@ export const startPostgres = async (options: StartPostgresOptions = {}): Promise
     writeFile(
       confFile,
       [
-        "# written by @hoard/index-testkit: a throwaway test server, speed over durability",
+        "# written by @hoard/index-testkit: a throwaway test server, speed over durability against a",
+        "# machine crash (fsync off); a commit is still written before it is acknowledged, so a",
+        "# killed server (`stopServer(\"immediate\")`) keeps every acknowledged write, as a real one does",
         `listen_addresses = '127.0.0.1'`,
         `port = ${port}`,
         `unix_socket_directories = ${quoteConf(dir)}`,
         "fsync = off",
-        "synchronous_commit = off",
         "full_page_writes = off",
         "max_connections = 200",
         "timezone = 'UTC'",

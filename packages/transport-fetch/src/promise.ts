@@ -1,4 +1,4 @@
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Layer, Scope } from "effect"
 import { Hoard } from "@hoard/core"
 import type { HoardOptions } from "@hoard/core"
 import { makeFetchHandler } from "./FetchHandler.ts"
@@ -17,12 +17,15 @@ export interface HoardFetch {
  * Creates a fetch handler synchronously, as module-level code in fetch
  * runtimes needs: `export default createHoardFetch({ ... })`.
  */
-export const createHoardFetch = <E>(options: HoardOptions<E> & FetchHandlerOptions): HoardFetch => {
+export const createHoardFetch = <E, EI>(options: HoardOptions<E, EI> & FetchHandlerOptions): HoardFetch => {
   const scope = Scope.makeUnsafe()
   let handler: Promise<FetchHandler> | undefined
   const build = () =>
     handler ??= Effect.runPromise(
-      makeFetchHandler(options).pipe(Effect.provide(Hoard.layer(options)), Scope.provide(scope))
+      // Built into `scope`, so the services (the index, its writer) live until `close()`.
+      Layer.buildWithScope(Hoard.layer(options), scope).pipe(
+        Effect.flatMap((services) => makeFetchHandler(options).pipe(Effect.provideContext(services), Scope.provide(scope)))
+      )
     )
   return {
     fetch: (request) => build().then((handle) => handle(request)),

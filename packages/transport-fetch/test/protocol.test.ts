@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { SqliteIndex } from "@hoard/index-sql"
 import { FsStorage } from "@hoard/storage-fs"
 import { protocolSuite } from "@hoard/transport-testkit"
 import { serve } from "srvx"
@@ -9,7 +10,7 @@ import { createHoardFetch } from "../src/index.ts"
 // The fetch handler served by srvx on Node: a real loopback server, as in
 // any fetch runtime (Deno.serve, Bun.serve and Workers call it the same way).
 protocolSuite("fetch handler", async (options) => {
-  const hoard = createHoardFetch(options)
+  const hoard = createHoardFetch({ ...options, index: SqliteIndex.layer({ filename: ":memory:" }) })
   await hoard.ready()
   const server = serve({ fetch: hoard.fetch, port: 0, hostname: "127.0.0.1", silent: true })
   await server.ready()

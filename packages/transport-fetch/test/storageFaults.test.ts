@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { Effect, Layer, Option, Scope, Stream } from "effect"
 import { HttpEffect } from "effect/http"
-import { ArtifactStorage, Hoard, makeHoardApp, StorageError } from "../src/index.ts"
-import type { ArtifactStorageShape } from "../src/index.ts"
+import { ArtifactStorage, Hoard, makeHoardApp, StorageError } from "@hoard/core"
+import type { ArtifactStorageShape } from "@hoard/core"
+import { SqliteIndex } from "@hoard/index-sql"
 
 const fault = (operation: StorageError["operation"]) =>
   new StorageError({ operation, message: "backend unreachable (connect ECONNREFUSED)" })
@@ -32,7 +33,12 @@ const handlerFor = (storage: ArtifactStorageShape) =>
   Effect.runPromise(
     makeHoardApp().pipe(
       Effect.map(HttpEffect.toWebHandler),
-      Effect.provide(Hoard.layer({ storage: Layer.succeed(ArtifactStorage, storage), tokens: ["t"] })),
+      Effect.provide(Hoard.layer({
+        storage: Layer.succeed(ArtifactStorage, storage),
+        index: SqliteIndex.layer({ filename: ":memory:" }),
+        tokens: ["t"],
+        reconcile: false
+      })),
       Scope.provide(Scope.makeUnsafe())
     )
   )

@@ -1,6 +1,7 @@
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Layer, Scope } from "effect"
 import { Hoard } from "@hoard/core"
-import type { HoardOptions } from "@hoard/core"
+import type { HoardOptions, IndexError } from "@hoard/core"
+import { SqliteIndex } from "@hoard/index-sql"
 import { makeNodeHandler } from "./NodeHandler.ts"
 import type { NodeHandlerOptions, NodeRequestHandler } from "./NodeHandler.ts"
 import { serve } from "./NodeServer.ts"
@@ -12,14 +13,29 @@ export interface Closeable {
   readonly close: () => Promise<void>
 }
 
-const runScoped = async <A, E>(
-  options: HoardOptions<E>,
+/**
+ * `HoardOptions` whose `index` may be left out: it is then an SQLite
+ * database in memory (lost when the process exits). Pass
+ * `SqliteIndex.layer({ filename })` or `PgIndex.layer({ url })` to keep it.
+ */
+export type PromiseHoardOptions<E, EI> = Omit<HoardOptions<E, EI>, "index"> & {
+  readonly index?: HoardOptions<E, EI>["index"]
+}
+
+const withIndex = <E, EI>(options: PromiseHoardOptions<E, EI>): HoardOptions<E, EI | IndexError> =>
+  ({ ...options, index: options.index ?? SqliteIndex.layer({ filename: ":memory:" }) })
+
+const runScoped = async <A, E, EI>(
+  options: PromiseHoardOptions<E, EI>,
   program: Effect.Effect<A, unknown, Scope.Scope | Hoard.HoardServices>
 ): Promise<A & Closeable> => {
   const scope = Scope.makeUnsafe()
   try {
     const value = await Effect.runPromise(
-      program.pipe(Effect.provide(Hoard.layer(options)), Scope.provide(scope))
+      // Built into `scope`, so the services (the index, its writer) live until `close()`.
+      Layer.buildWithScope(Hoard.layer(withIndex(options)), scope).pipe(
+        Effect.flatMap((services) => program.pipe(Effect.provideContext(services), Scope.provide(scope)))
+      )
     )
     return { ...value, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
   } catch (error) {
@@ -32,13 +48,13 @@ const runScoped = async <A, E>(
  * Creates a `(req, res, next?)` handler to mount in `http.createServer` or
  * Express (`app.use("/cache", hoard.handler)`; mount it before body parsers).
  */
-export const createHoardHandler = <E>(
-  options: HoardOptions<E> & NodeHandlerOptions
+export const createHoardHandler = <E, EI>(
+  options: PromiseHoardOptions<E, EI> & NodeHandlerOptions
 ): Promise<{ readonly handler: NodeRequestHandler } & Closeable> =>
   runScoped(options, Effect.map(makeNodeHandler(options), (handler) => ({ handler })))
 
 /** Starts a standalone Hoard server. */
-export const startHoardServer = <E>(
-  options: HoardOptions<E> & NodeServerOptions
+export const startHoardServer = <E, EI>(
+  options: PromiseHoardOptions<E, EI> & NodeServerOptions
 ): Promise<HoardServer & Closeable> => runScoped(options, serve(options))
 

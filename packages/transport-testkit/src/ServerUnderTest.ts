@@ -1,10 +1,11 @@
 import type { Layer } from "effect"
-import type { AccessConfig, ActivityLog, ArtifactStorage } from "@hoard/core"
+import type { AccessConfig, ArtifactStorage, CacheIndex } from "@hoard/core"
 
 /** What the protocol suite asks a transport to start (a subset of `Hoard.layer`'s options). */
 export interface StartOptions {
   readonly storage: Layer.Layer<ArtifactStorage, unknown>
-  readonly activity?: Layer.Layer<ActivityLog, never, ArtifactStorage>
+  /** The cache index; the transport's default when absent. */
+  readonly index?: Layer.Layer<CacheIndex, unknown>
   readonly tokens?: ReadonlyArray<string>
   readonly access?: AccessConfig
   readonly maxArtifactBytes: number

@@ -1,5 +1,9 @@
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { mkdtempSync } from "node:fs"
+import { request as httpRequest } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { expect } from "vitest"
 import { put, randomHash, randomTeam, sha256 } from "./client.ts"
 import type { ServerUnderTest } from "./ServerUnderTest.ts"
@@ -12,7 +16,8 @@ export interface CliRun {
 
 /**
  * Runs `hoard serve` as a child process from the CLI's bin file (passed by the
- * caller, so this kit does not depend on the CLI package).
+ * caller, so this kit does not depend on the CLI package). Unless `env` names
+ * a `HOARD_DATA_DIR`, each run gets a fresh one (it holds the SQLite index).
  */
 export const runHoardCli = (
   bin: string | URL,
@@ -20,7 +25,7 @@ export const runHoardCli = (
   env: Record<string, string> = {}
 ): CliRun => {
   const child = spawn(process.execPath, [bin instanceof URL ? bin.pathname : bin, "serve", ...args], {
-    env: { PATH: process.env["PATH"] ?? "", ...env },
+    env: { PATH: process.env["PATH"] ?? "", HOARD_DATA_DIR: mkdtempSync(join(tmpdir(), "hoard-cli-data-")), ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let output = ""
@@ -73,10 +78,33 @@ export const expectCliServesStorage = async (
   expect((await run.exited).code).toBe(0)
 }
 
+/** A PUT whose body is sent in two halves; `finish()` sends the second and resolves with the status. */
+const slowUpload = (url: string, body: Uint8Array, headers: Record<string, string>) => {
+  const half = Math.floor(body.byteLength / 2)
+  let answered: (status: number | undefined) => void = () => undefined
+  const status = new Promise<number | undefined>((resolve) => answered = resolve)
+  const request = httpRequest(url, {
+    method: "PUT",
+    headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(body.byteLength) }
+  }, (response) => {
+    response.resume()
+    answered(response.statusCode)
+  })
+  request.on("error", () => answered(undefined))
+  request.write(body.subarray(0, half))
+  return {
+    finish: () => {
+      request.end(body.subarray(half))
+      return status
+    }
+  }
+}
+
 /**
  * The activity record survives a restart: `hoard serve --storage <storage>`
- * records turbo's usage events and a miss, is stopped (SIGTERM), started again
- * on the same storage, and lists every one of those events.
+ * records turbo's usage events, a miss, and an upload that finishes after
+ * SIGTERM (inside the shutdown grace period), is stopped, started again on the
+ * same storage and data dir, and lists every one of those events.
  */
 export const expectCliKeepsActivity = async (
   bin: string | URL,
@@ -86,11 +114,13 @@ export const expectCliKeepsActivity = async (
   const token = `cli-${randomBytes(6).toString("hex")}`
   const team = randomTeam()
   const hash = randomHash()
+  const uploaded = randomHash()
   const sessionId = crypto.randomUUID()
   const headers = { authorization: `Bearer ${token}` }
   const args = ["--port", "0", "--token", token, "--storage", storage]
+  const runEnv = { HOARD_DATA_DIR: mkdtempSync(join(tmpdir(), "hoard-cli-data-")), ...env }
 
-  const first = runHoardCli(bin, args, env)
+  const first = runHoardCli(bin, args, runEnv)
   const before = await first.server
   const posted = await fetch(`${before.url}/v8/artifacts/events?slug=${team}`, {
     method: "POST",
@@ -102,22 +132,32 @@ export const expectCliKeepsActivity = async (
   })
   expect(posted.status).toBe(200)
   expect((await fetch(`${before.url}/v8/artifacts/${hash}?slug=${team}`, { headers })).status).toBe(404)
-  await before.close()
+  const upload = slowUpload(`${before.url}/v8/artifacts/${uploaded}?slug=${team}`, randomBytes(64 * 1024), headers)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const closed = before.close()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  expect(await upload.finish()).toBe(202)
+  await closed
   expect((await first.exited).code).toBe(0)
 
-  const second = runHoardCli(bin, args, env)
+  const second = runHoardCli(bin, args, runEnv)
   const after = await second.server
   const listed = await fetch(`${after.url}/api/v1/teams/${team}/events`, { headers })
   expect(listed.status).toBe(200)
   const { events } = (await listed.json()) as {
     events: ReadonlyArray<{ event_type: string; data: { hash?: string; session_id?: string; duration_ms?: number } }>
   }
-  expect(events.map((event) => event.event_type).sort()).toEqual(["artifact.missed", "usage.hit", "usage.miss"])
-  expect(events.every((event) => event.data.hash === hash)).toBe(true)
+  expect(events.filter((event) => event.data.hash === hash).map((event) => event.event_type).sort())
+    .toEqual(["artifact.missed", "usage.hit", "usage.miss"])
+  expect(events.filter((event) => event.data.hash === uploaded).map((event) => event.event_type).sort())
+    .toEqual(["artifact.upload_started", "artifact.uploaded"])
   expect(events.find((event) => event.event_type === "usage.hit")?.data).toMatchObject({
     session_id: sessionId,
     duration_ms: 1234
   })
+  const record = await fetch(`${after.url}/api/v1/teams/${team}/artifacts/${uploaded}`, { headers })
+  expect(record.status).toBe(200)
+  expect(await record.json()).toMatchObject({ hash: uploaded, status: "success", size: 64 * 1024 })
   await after.close()
   expect((await second.exited).code).toBe(0)
 }

@@ -6,7 +6,7 @@ describe("GET /api/v1/teams/:team/analytics", () => {
   let server: TestServer
   const [a, b, c, d] = [randomHash(), randomHash(), randomHash(), randomHash()]
   let started = 0
-  let uploadsDone = 0
+  const hourMs = 60 * 60 * 1000
 
   beforeAll(async () => {
     server = await startServer()
@@ -16,9 +16,6 @@ describe("GET /api/v1/teams/:team/analytics", () => {
     expect(await upload(server, teams.alpha.slug, a, new Uint8Array(100))).toBe(202)
     expect(await upload(server, teams.alpha.slug, b, new Uint8Array(250))).toBe(202)
     expect(await upload(server, teams.alpha.slug, a, new Uint8Array(100))).toBe(202)
-    await sleep(5)
-    uploadsDone = Date.now()
-    await sleep(5)
     // Three hits (100 + 100 + 250 bytes downloaded) and two misses (never counted as downloads).
     expect((await download(server, teams.alpha.slug, a)).size).toBe(100)
     expect((await download(server, teams.alpha.slug, a)).size).toBe(100)
@@ -60,36 +57,54 @@ describe("GET /api/v1/teams/:team/analytics", () => {
       downloads: 3,
       bytes_uploaded: 450,
       bytes_downloaded: 450,
+      rejected_requests: 0,
       artifact_count: 2,
       storage_bytes: 350
     })
+  })
+
+  it("counts requests refused for auth", async () => {
+    const refused = await api(server, `/api/v1/teams/${teams.alpha.slug}/analytics`, { token: "not-a-token-0123456789" })
+    expect(refused.status).toBe(401)
+    const forbidden = await api(server, `/api/v1/teams/${teams.alpha.slug}/artifacts/${a}`, { method: "DELETE", token: tokens.reader })
+    expect(forbidden.status).toBe(403)
+    // The 401 named no team it could use: only the 403 counts for alpha.
+    expect((await analytics()).body.rejected_requests).toBe(1)
   })
 
   it("covers the last 30 days by default", async () => {
     const { body } = await analytics()
     const to = Date.parse(body.to)
     expect(Math.abs(to - Date.now())).toBeLessThan(5000)
-    expect(to - Date.parse(body.from)).toBe(30 * 24 * 60 * 60 * 1000)
+    // Counted in whole hours: `from` is rounded down to the hour.
+    const from = Date.parse(body.from)
+    expect(from % hourMs).toBe(0)
+    expect(to - from).toBeGreaterThanOrEqual(30 * 24 * hourMs)
+    expect(to - from).toBeLessThan(30 * 24 * hourMs + hourMs)
   })
 
-  it("counts only the window's events; storage is what is stored now", async () => {
-    const uploadsOnly = await analytics(`?from=${started}&to=${new Date(uploadsDone).toISOString()}`)
-    expect(uploadsOnly.body).toMatchObject({
-      from: new Date(started).toISOString(),
-      to: new Date(uploadsDone).toISOString(),
+  it("counts whole hours of the window; storage is what is stored now", async () => {
+    const startHour = Math.floor(started / hourMs) * hourMs
+    const covering = await analytics(`?from=${started}&to=${new Date(Date.now() + 1000).toISOString()}`)
+    expect(covering.body).toMatchObject({
+      from: new Date(startHour).toISOString(),
+      uploads: 3,
+      bytes_uploaded: 450,
+      downloads: 3,
+      time_saved_ms: 1200
+    })
+    // Every event happened in or after the hour the traffic started: a window ending there holds none.
+    const before = await analytics(`?from=${startHour - 24 * hourMs}&to=${new Date(startHour).toISOString()}`)
+    expect(before.body).toMatchObject({
       hits: { local: 0, remote: 0 },
       misses: { local: 0, remote: 0 },
       hit_rate: { local: null, remote: null },
       time_saved_ms: 0,
-      uploads: 3,
-      bytes_uploaded: 450,
+      uploads: 0,
       downloads: 0,
-      bytes_downloaded: 0,
       artifact_count: 2,
       storage_bytes: 350
     })
-    const afterUploads = await analytics(`?from=${uploadsDone}`)
-    expect(afterUploads.body).toMatchObject({ uploads: 0, downloads: 3, time_saved_ms: 1200 })
   })
 
   it("is per team", async () => {

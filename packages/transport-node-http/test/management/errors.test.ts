@@ -1,12 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { TestServer } from "./harness.ts"
-import { api, bearer, expectErrorBody, randomHash, startServer, switchableStorage, teams, tokens, upload } from "./harness.ts"
+import {
+  api,
+  bearer,
+  download,
+  eventually,
+  expectErrorBody,
+  randomHash,
+  startServer,
+  switchableIndex,
+  switchableStorage,
+  teams,
+  tokens,
+  upload
+} from "./harness.ts"
 
 describe("management API errors: one body, the right status", () => {
   const storage = { down: false }
+  const index = { down: false }
   let server: TestServer
   beforeAll(async () => {
-    server = await startServer({ storage: switchableStorage(storage) })
+    server = await startServer({ storage: switchableStorage(storage), index: switchableIndex(index) })
   })
   afterAll(() => server.close())
 
@@ -84,7 +98,7 @@ describe("management API errors: one body, the right status", () => {
     expect(limited.headers.get("x-ratelimit-remaining")).toBe("0")
   })
 
-  it("503 when storage fails, never an empty answer", async () => {
+  it("reads come from the index: they answer while storage is down; a delete needs storage (503)", async () => {
     const hash = randomHash()
     expect(await upload(server, teams.alpha.slug, hash, new Uint8Array([1, 2, 3]))).toBe(202)
     storage.down = true
@@ -95,7 +109,7 @@ describe("management API errors: one body, the right status", () => {
         `/api/v1/teams/${teams.alpha.slug}/artifacts`,
         `/api/v1/teams/${teams.alpha.slug}/artifacts/${hash}`
       ]) {
-        expectErrorBody(await api(server, path, { token: tokens.admin }), 503, "storage_unavailable")
+        expect((await api(server, path, { token: tokens.admin })).status, path).toBe(200)
       }
       const remove = await api(server, `/api/v1/teams/${teams.alpha.slug}/artifacts/${hash}`, {
         token: tokens.admin,
@@ -105,6 +119,35 @@ describe("management API errors: one body, the right status", () => {
     } finally {
       storage.down = false
     }
+  })
+
+  it("503 index_unavailable while the index is down; /v8 goes on, and what it did is in the index once it is back", async () => {
+    const hash = randomHash()
+    index.down = true
+    try {
+      for (const path of [
+        events,
+        `/api/v1/teams/${teams.alpha.slug}/analytics`,
+        `/api/v1/teams/${teams.alpha.slug}/artifacts`,
+        `/api/v1/teams/${teams.alpha.slug}/artifacts/${hash}`
+      ]) {
+        const { message } = expectErrorBody(await api(server, path, { token: tokens.admin }), 503, "index_unavailable")
+        expect(message).not.toContain("refused")
+      }
+      // The turbo protocol never answers 5xx because of the index.
+      expect(await upload(server, teams.alpha.slug, hash, new Uint8Array([4, 5, 6]))).toBe(202)
+      expect(await download(server, teams.alpha.slug, hash)).toEqual({ status: 200, size: 3 })
+      const status = await fetch(`${server.url}/v8/artifacts/status?slug=${teams.alpha.slug}`, { headers: bearer(tokens.admin) })
+      expect(status.status).toBe(200)
+    } finally {
+      index.down = false
+    }
+    // The writer kept the writes and retries them: the upload and the download show up.
+    const record = await eventually(async () => {
+      const response = await api(server, `/api/v1/teams/${teams.alpha.slug}/artifacts/${hash}`, { token: tokens.admin })
+      return response.status === 200 && response.body.hit_count === 1 ? response.body : undefined
+    }, 10_000)
+    expect(record).toMatchObject({ hash, status: "success", size: 3, hit_count: 1 })
   })
 
   it("keeps an incoming x-request-id in the body", async () => {

@@ -2,11 +2,11 @@ import { request as httpRequest } from "node:http"
 import type { ClientRequest } from "node:http"
 import { randomBytes } from "node:crypto"
 import { Effect, Layer, Schema, Stream } from "effect"
-import { AccessConfig, ArtifactStorage, StorageError } from "@hoard/core"
-import type { HoardOptions } from "@hoard/core"
+import { AccessConfig, ArtifactStorage, CacheIndex, IndexError, StorageError } from "@hoard/core"
+import { SqliteIndex } from "@hoard/index-sql"
 import { MemoryStorage } from "@hoard/storage-memory"
 import { startHoardServer } from "../../src/index.ts"
-import type { NodeServerOptions } from "../../src/index.ts"
+import type { NodeServerOptions, PromiseHoardOptions } from "../../src/index.ts"
 
 /** Tokens, one per kind of grant. */
 export const tokens = {
@@ -56,6 +56,26 @@ export const switchableStorage = (state: StorageSwitch): Layer.Layer<ArtifactSto
     })
   })
 
+/** The SQLite index in memory, whose every operation fails while `down` is set, as a database outage would. */
+export const switchableIndex = (state: { down: boolean }): Layer.Layer<CacheIndex, IndexError> =>
+  Layer.effect(CacheIndex, Effect.gen(function*() {
+    const inner = yield* CacheIndex
+    const gate = <A, E>(operation: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E | IndexError> =>
+      Effect.suspend((): Effect.Effect<A, E | IndexError> =>
+        state.down ? Effect.fail(new IndexError({ operation, message: "connection refused (simulated)" })) : effect
+      )
+    return CacheIndex.of({
+      ...inner,
+      write: (batch) => gate("write", inner.write(batch)),
+      listArtifacts: (query) => gate("listArtifacts", inner.listArtifacts(query)),
+      getArtifact: (...args) => gate("getArtifact", inner.getArtifact(...args)),
+      listEvents: (query) => gate("listEvents", inner.listEvents(query)),
+      getEvent: (...args) => gate("getEvent", inner.getEvent(...args)),
+      analytics: (...args) => gate("analytics", inner.analytics(...args)),
+      usage: (teamId) => gate("usage", inner.usage(teamId))
+    })
+  })).pipe(Layer.provide(SqliteIndex.layer({ filename: ":memory:" })))
+
 export interface TestServer {
   readonly url: string
   readonly close: () => Promise<void>
@@ -63,7 +83,7 @@ export interface TestServer {
 
 /** A Hoard server on a loopback port with the test teams and tokens. */
 export const startServer = async (
-  options: Partial<HoardOptions<never> & NodeServerOptions> = {}
+  options: Partial<PromiseHoardOptions<never, unknown> & NodeServerOptions> = {}
 ): Promise<TestServer> => {
   const server = await startHoardServer({ storage: MemoryStorage.layer(), access, port: 0, ...options })
   return { url: server.url, close: server.close }

@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { AllRoutes, Hoard } from "@hoard/core"
+import { SqliteIndex } from "@hoard/index-sql"
 import { MemoryStorage } from "@hoard/storage-memory"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { TestServer } from "./harness.ts"
@@ -30,7 +31,7 @@ const registeredRoutes = (): Promise<Array<string>> => {
     yield* Layer.build(
       AllRoutes.pipe(
         Layer.provide(recording),
-        Layer.provide(Hoard.layer({ storage: MemoryStorage.layer(), access }))
+        Layer.provide(Hoard.layer({ storage: MemoryStorage.layer(), index: SqliteIndex.layer({ filename: ":memory:" }), access }))
       )
     )
     return routes
