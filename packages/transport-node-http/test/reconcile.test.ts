@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Option, Stream } from "effect"
+import { Effect, Layer, Option, Stream } from "effect"
 import { activityNamespace, ArtifactStorage, CacheIndex, Hoard, LegacyActivityBatches, Reconciler } from "@hoard/core"
 import type { ArtifactHash, Namespace } from "@hoard/core"
 import { SqliteIndex } from "@hoard/index-sql"
@@ -95,6 +95,36 @@ describe("reconciliation of the cache index with storage", () => {
       expect(yield* index.usage(team)).toEqual({ bytes: 40, count: 2 })
     })
     await Effect.runPromise(program.pipe(Effect.provide(services(directory, indexFile))))
+  }, 60_000)
+
+  it("walks when none is recorded in the index, and not again on a restart within the interval", async () => {
+    const directory = tempDir("reconcile-schedule")
+    const indexFile = join(tempDir("reconcile-schedule-index"), "hoard.db")
+    const team = `team-${randomBytes(3).toString("hex")}`
+    await Effect.runPromise(populate(directory, team, [5]))
+    let listings = 0
+    const counting = Layer.effect(ArtifactStorage, Effect.map(ArtifactStorage, (inner) =>
+      ArtifactStorage.of({
+        ...inner,
+        list: (options) => Stream.unwrap(Effect.sync(() => {
+          if (options.namespace === team) listings++
+          return inner.list(options)
+        }))
+      }))).pipe(Layer.provide(FsStorage.layer({ directory })))
+    const start = Hoard.layer({ storage: counting, index: SqliteIndex.layer({ filename: indexFile }), tokens: [token] })
+    const waitForWalk = Effect.gen(function*() {
+      const index = yield* CacheIndex
+      for (let i = 0; i < 200 && Option.isNone(yield* index.getMeta(Reconciler.lastWalkMetaKey)); i++) {
+        yield* Effect.sleep("25 millis")
+      }
+      return yield* index.getMeta(Reconciler.lastWalkMetaKey)
+    })
+    const walkedAt = await Effect.runPromise(Effect.provide(waitForWalk, start))
+    expect(Option.isSome(walkedAt)).toBe(true)
+    expect(listings).toBe(1)
+    // A restart: the walk is not due yet, so storage is not listed again.
+    await Effect.runPromise(Effect.provide(Effect.sleep("500 millis"), start))
+    expect(listings).toBe(1)
   }, 60_000)
 
   it("imports the activity record Hoard 0.1 kept in storage, once", async () => {

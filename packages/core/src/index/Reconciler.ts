@@ -1,6 +1,6 @@
 /**
  * Keeps the cache index in step with storage, which stays the truth for
- * bytes: at start and then every `interval`, walks every namespace's listing
+ * bytes: every `interval` (at start when none is recorded yet), walks every namespace's listing
  * page by page and tells the index what it holds (`Stored`) and which of its
  * `success` records storage no longer has (`Gone`). An empty index over a full
  * bucket (an upgrade, a lost SQLite file) converges this way while Hoard
@@ -11,8 +11,7 @@
  * Memory: a walk holds the hashes of one namespace (about 100 bytes each)
  * to find the records whose objects are gone.
  */
-import { Effect, Layer, Stream } from "effect"
-import type { Duration } from "effect"
+import { Duration, Effect, Layer, Option, Stream } from "effect"
 import { reservedNamespacePrefix } from "../activity/batchFormat.ts"
 import type { Namespace } from "../domain/Namespace.ts"
 import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
@@ -22,7 +21,7 @@ import { importStorageActivity } from "./importStorageActivity.ts"
 import { IndexWriter } from "./IndexWriter.ts"
 
 export interface ReconcilerOptions {
-  /** Time between two walks of storage (the first runs at start). Default 6 hours. */
+  /** Time between two walks of storage, by any replica of the index. Default 6 hours. */
   readonly interval?: Duration.Input
   /** Writes per page. Default 500. */
   readonly pageSize?: number
@@ -78,25 +77,47 @@ export const reconcileOnce = (options: { readonly pageSize?: number } = {}) =>
     return { namespaces: namespaces.size, stored, gone } satisfies WalkResult
   })
 
-/** The background reconciliation (and, first, the one-time import of the storage activity record). */
+/** Where the index records when the last walk (by any replica) started, ms since the epoch. */
+export const lastWalkMetaKey = "reconciled-at"
+
+/**
+ * The background reconciliation (and, first, the one-time import of the
+ * storage activity record). Walks are shared by every replica of one index:
+ * a replica walks only when the last walk recorded in the index started more
+ * than `interval` ago, so a restart, or a fleet of replicas, does not walk
+ * storage again (an empty index, e.g. a new or lost one, walks at once).
+ */
 export const layer = (options: ReconcilerOptions = {}): Layer.Layer<never, never, ArtifactStorage | CacheIndex | IndexWriter> =>
   Layer.effectDiscard(Effect.gen(function*() {
-    const interval = options.interval ?? "6 hours"
-    /** One walk; after a failure (storage or index down) the next is tried within a minute. */
-    const walk = Effect.gen(function*() {
+    const index = yield* CacheIndex
+    const intervalMs = Duration.toMillis(Duration.fromInputUnsafe(options.interval ?? "6 hours"))
+    /** How long until the next walk is due, from what the index says. */
+    const untilDue = Effect.map(index.getMeta(lastWalkMetaKey), (last) =>
+      Option.match(last, {
+        onNone: () => 0,
+        onSome: (value) => Math.max(0, Number(value) + intervalMs - Date.now()) || 0
+      }))
+    /** Walks when due; answers how long to wait before looking again (a minute after a failure). */
+    const walkWhenDue = Effect.gen(function*() {
+      const wait = yield* untilDue
+      if (wait > 0) return Duration.millis(wait)
       const started = Date.now()
       const result = yield* reconcileOnce(options)
+      yield* index.setMeta(lastWalkMetaKey, String(started))
       // Quiet on an empty cache: a server with nothing stored has nothing to report.
       yield* (result.namespaces === 0 ? Effect.logDebug : Effect.logInfo)(
         `cache index: reconciled ${result.namespaces} namespace(s) with storage in ${Date.now() - started} ms: ` +
           `${result.stored} stored object(s) seen, ${result.gone} record(s) whose object is gone`
       )
-      return interval
+      return Duration.millis(intervalMs)
     }).pipe(Effect.catchCause((cause) =>
-      Effect.as(Effect.logWarning("cache index: reconciliation with storage failed; will retry", cause), "1 minute" as const)
+      Effect.as(
+        Effect.logWarning("cache index: reconciliation with storage failed; will retry", cause),
+        Duration.minutes(1)
+      )
     ))
     const importOnce = importStorageActivity.pipe(
       Effect.catchCause((cause) => Effect.logWarning("cache index: importing the storage activity record failed; will retry at next start", cause))
     )
-    yield* Effect.forkScoped(Effect.andThen(importOnce, Effect.forever(Effect.flatMap(walk, Effect.sleep))))
+    yield* Effect.forkScoped(Effect.andThen(importOnce, Effect.forever(Effect.flatMap(walkWhenDue, Effect.sleep))))
   }))
