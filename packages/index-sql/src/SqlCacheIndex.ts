@@ -78,12 +78,18 @@ const asRead = (record: IndexedArtifact, now: number): IndexedArtifact =>
 const isConflict = (error: SqlError): boolean =>
   error.reason._tag === "DeadlockError" || error.reason._tag === "SerializationError"
 
+/**
+ * SQL failures as `IndexError`s, also those the driver raises as defects
+ * (seen when the server is killed mid-transaction and the rollback fails).
+ */
 const orIndexError = (operation: string) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError> | IndexError, R> =>
-  Effect.mapError(
-    effect,
-    (error) => isSqlError(error) ? indexError(operation, `cache index ${operation} failed`)(error) : error
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError> | IndexError, R> => {
+  const toIndexError = indexError(operation, `cache index ${operation} failed`)
+  return effect.pipe(
+    Effect.mapError((error) => isSqlError(error) ? toIndexError(error) : error),
+    Effect.catchDefect((defect) => isSqlError(defect) ? Effect.fail(toIndexError(defect)) : Effect.die(defect))
   ) as Effect.Effect<A, Exclude<E, SqlError> | IndexError, R>
+}
 
 /** `sql.insert` takes a non-empty array; the chunks always are. */
 const rows = <A extends object>(items: ReadonlyArray<A>) =>

@@ -3,9 +3,11 @@
  * return at once; one background fiber per replica applies them in batches.
  * The request path never waits on the database.
  *
- * - **Batches**: the writer takes whatever is queued (at most `maxBatch`
- *   writes) and applies it in one transaction. Under load batches grow by
- *   themselves: writes queue up while the previous batch commits.
+ * - **Batches**: the writer gathers writes for `batchWindow` (100 ms) after
+ *   the first one arrives, or until `maxBatch` (1 000) are queued, and applies
+ *   them in one transaction: a transaction costs far more than a row, so a
+ *   busy server commits about ten times a second, not once per request. A
+ *   `flush` (a management read, shutdown) cuts the window short.
  * - **Bounded memory**: the queue holds at most `capacity` writes; past that
  *   the oldest are dropped, counted in `status.dropped` and logged.
  * - **Index down**: a failed batch is retried with exponential backoff (from
@@ -26,6 +28,8 @@ export interface IndexWriterOptions {
   readonly capacity?: number
   /** Most writes per transaction. Default 1 000. */
   readonly maxBatch?: number
+  /** How long the writer gathers writes before a transaction. Default 100 ms. */
+  readonly batchWindow?: Duration.Input
   /** Longest wait between two attempts while the index fails. Default 30 seconds. */
   readonly maxRetryDelay?: Duration.Input
   /** How long the final drain at shutdown may take. Default 10 seconds. */
@@ -102,7 +106,10 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
   const maxRetryDelayMs = Duration.toMillis(options.maxRetryDelay ?? "30 seconds")
   const shutdownTimeout = options.shutdownTimeout ?? "10 seconds"
   const samplesPerMinute = options.samplesPerMinute ?? 10
+  const batchWindow = options.batchWindow ?? "100 millis"
   const queue = yield* Queue.sliding<IndexWrite>(capacity)
+  /** Completed by `flush` to cut the current batch window short; replaced for every batch. */
+  let hurry = yield* Deferred.make<void>()
 
   // Counters of writes: every write is enqueued once and then applied or dropped once.
   let enqueued = 0
@@ -160,8 +167,21 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
     if (settled >= enqueued) return Effect.void
     return Effect.flatMap(Deferred.make<void>(), (done) => {
       waiters.push({ target: enqueued, done })
+      // After the push: hurrying may run the writer's whole batch before this returns.
+      Deferred.doneUnsafe(hurry, Effect.void)
       return Deferred.await(done)
     })
+  })
+
+  /** The next batch: waits for a first write, then gathers more for `batchWindow` (or until hurried or full). */
+  const nextBatch = Effect.gen(function*() {
+    const first = yield* Queue.takeBetween(queue, 1, maxBatch)
+    if (first.length >= maxBatch) return first
+    // Already hurried (a flush came while the previous batch committed): no wait.
+    yield* Effect.raceFirst(Effect.sleep(batchWindow), Deferred.await(hurry))
+    hurry = yield* Deferred.make<void>()
+    const rest = yield* Queue.takeBetween(queue, 0, maxBatch - first.length)
+    return [...first, ...rest]
   })
 
   /** Applies one batch, retrying with backoff until it commits. */
@@ -188,8 +208,7 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
     })
 
   yield* Effect.forkScoped(Effect.forever(
-    Effect.flatMap(Queue.takeBetween(queue, 1, maxBatch), (batch) =>
-      Effect.andThen(apply(batch), Effect.sync(() => settle(batch.length))))
+    Effect.flatMap(nextBatch, (batch) => Effect.andThen(apply(batch), Effect.sync(() => settle(batch.length))))
   ))
 
   // Added after the fork, so it runs first at shutdown: the writer is still there to drain the queue.

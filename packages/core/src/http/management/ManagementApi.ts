@@ -1,8 +1,8 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { ActivityEvent } from "../../activity/ActivityEvent.ts"
-import { BearerToken } from "../openapi/security.ts"
 import { ArtifactHeaders } from "../openapi/TurboApi.ts"
-import { managementError } from "./ManagementError.ts"
+import { ManagementAuth, RequiredPermission } from "./ManagementAuth.ts"
+import { managementError, ManagementErrors } from "./ManagementError.ts"
 import {
   Analytics,
   AnalyticsQuery,
@@ -19,14 +19,19 @@ import {
 } from "./schemas.ts"
 
 /**
- * The management API (`/api/v1`) as an HttpApi: the single description its
- * routes are registered from (`ManagementRoutes`) and `/openapi.json` is
- * generated from. Handlers decode each request with the `params` and `query`
- * schemas given here and encode answers with the `success` ones.
+ * The management API (`/api/v1`) as an HttpApi: its routes are built from it
+ * (`ManagementRoutes`, with `HttpApiBuilder`) and `/openapi.json` is generated
+ * from it (`HoardApi` adds these very groups). HttpApi decodes each request
+ * with the `params` and `query` schemas given here and encodes answers with
+ * the `success` and `error` ones.
+ *
+ * Middleware, innermost first: `ManagementAuth` (the bearer token and the
+ * team; it declares the 400/401/403/429 it answers), then `ManagementErrors`
+ * (undecodable parameters and crashes, on every endpoint). Endpoints list the
+ * errors of their own.
  */
 
-const authErrors = [managementError(401), managementError(403), managementError(429)] as const
-const readErrors = [managementError(400), ...authErrors, managementError(503)] as const
+const readErrors = [managementError(400), managementError(503)] as const
 
 export class EventsGroup extends HttpApiGroup.make("events")
   .add(
@@ -46,7 +51,8 @@ export class EventsGroup extends HttpApiGroup.make("events")
       error: [...readErrors, managementError(404)]
     }).annotateMerge(OpenApi.annotations({ summary: "One event of the team" }))
   )
-  .middleware(BearerToken)
+  .middleware(ManagementAuth)
+  .middleware(ManagementErrors)
   .annotateMerge(OpenApi.annotations({ title: "Activity", description: "The team's activity record (read scope)" }))
 {}
 
@@ -63,7 +69,8 @@ export class AnalyticsGroup extends HttpApiGroup.make("analytics")
         "Hits and misses as turbo reported them (by local and remote cache), hit rates, time saved, uploads and downloads with their bytes, and what the team stores now."
     }))
   )
-  .middleware(BearerToken)
+  .middleware(ManagementAuth)
+  .middleware(ManagementErrors)
   .annotateMerge(OpenApi.annotations({ title: "Analytics", description: "Cache statistics (read scope)" }))
 {}
 
@@ -88,12 +95,13 @@ export class ArtifactsGroup extends HttpApiGroup.make("artifacts")
       params: ArtifactPath,
       success: HttpApiSchema.NoContent,
       error: [...readErrors, managementError(404)]
-    }).annotateMerge(OpenApi.annotations({
+    }).annotate(RequiredPermission, "admin").annotateMerge(OpenApi.annotations({
       summary: "Delete an artifact (admin scope)",
       description: "Removes it from storage and records an `artifact.deleted` event. 404 when there was nothing to delete."
     }))
   )
-  .middleware(BearerToken)
+  .middleware(ManagementAuth)
+  .middleware(ManagementErrors)
   .annotateMerge(OpenApi.annotations({ title: "Artifacts", description: "The team's artifacts (read scope; delete needs admin)" }))
 {}
 
@@ -113,8 +121,12 @@ export class DownloadsGroup extends HttpApiGroup.make("downloads")
         "The link comes from an artifact's `download_url` and is valid for `downloadUrlTtlSeconds` (default 300). A tampered link gets 403, an expired one 410."
     }))
   )
+  .middleware(ManagementErrors)
   .annotateMerge(OpenApi.annotations({ title: "Signed downloads", description: "Links that work without a token until they expire" }))
 {}
 
 /** The management groups, in the order the document lists them. */
 export const managementGroups = [EventsGroup, AnalyticsGroup, ArtifactsGroup, DownloadsGroup] as const
+
+/** The management API on its own: what `ManagementRoutes` serves (`HoardApi` documents it with the rest). */
+export class ManagementApi extends HttpApi.make("management").add(...managementGroups) {}

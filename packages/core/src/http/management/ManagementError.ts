@@ -1,9 +1,9 @@
-import { Effect, Exit, Schema, SchemaIssue } from "effect"
+import { Effect, Layer, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { HttpApiSchema } from "effect/http-api"
-import type { IndexError, InvalidCursor } from "../../index/CacheIndex.ts"
-import type { StorageError } from "../../storage/ArtifactStorage.ts"
-import { ApiError, internalError, storageUnavailable } from "../ApiError.ts"
+import type { HttpApiEndpoint } from "effect/http-api"
+import { HttpApiError, HttpApiMiddleware, HttpApiSchema } from "effect/http-api"
+import type { unhandled } from "effect/Types"
+import { ApiError, internalError } from "../ApiError.ts"
 import { RequestState } from "../RequestState.ts"
 
 /**
@@ -33,67 +33,80 @@ export const managementStatusDescriptions: Readonly<Record<number, string>> = {
   503: "The storage backend failed (`storage_unavailable`) or the cache index cannot be read (`index_unavailable`)"
 }
 
-/** The error body with one status, for an endpoint's `error` list in the HttpApi. */
-export const managementError = (status: 400 | 401 | 403 | 404 | 410 | 429 | 503) =>
-  ManagementErrorBody.pipe(HttpApiSchema.status(status))
+export type ManagementStatus = 400 | 401 | 403 | 404 | 410 | 429 | 503
 
-const encodeBody = Schema.encodeSync(ManagementErrorBody)
-
-/** The id the app tagged the request with (the response's `x-request-id`). */
-const currentRequestId: Effect.Effect<string> = Effect.gen(function*() {
-  return (yield* RequestState).requestId
-})
-
-/** Answers an `ApiError` with the management body, keeping its status and extra headers. */
-export const managementErrorResponse = (error: ApiError): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
-  Effect.map(currentRequestId, (requestId) =>
-    HttpServerResponse.jsonUnsafe(
-      encodeBody({
-        error_code: error.code,
-        message: error.message,
-        request_id: requestId,
-        details: error.details ?? null
-      }),
-      { status: error.status, ...(error.headers !== undefined && { headers: error.headers }) }
-    ))
+/** The body of an `ApiError`, with the id the app tagged the request with (its `x-request-id`). */
+const bodyOf = (error: ApiError): Effect.Effect<ManagementErrorBody> =>
+  Effect.map(Effect.service(RequestState), ({ requestId }) => ({
+    error_code: error.code,
+    message: error.message,
+    request_id: requestId,
+    details: error.details ?? null
+  }))
 
 /**
- * Runs a management handler and answers every failure with the management
- * body: `ApiError`s keep their status (those from `authorizeTeam` included),
- * storage and index failures become 503s (the log has the details), an unknown cursor a 400, and a defect a 500.
+ * The errors of the management API at one status: an `ApiError` with that
+ * status, encoded as the management body. Handlers and middleware fail with
+ * plain `ApiError`s; HttpApi encodes a failure with the first of the
+ * endpoint's error schemas that accepts it, and each of these accepts only
+ * its own status, so the status on the wire is the error's. All statuses
+ * share one encoded schema: the OpenAPI document has one `ManagementError`.
  */
-export const handleManagement = <R>(
-  handler: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError | StorageError | IndexError | InvalidCursor, R>
-): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R> =>
-  handler.pipe(
-    Effect.catch((error) =>
-      Effect.andThen(
-        error._tag === "IndexError" ? Effect.logError("management request: the cache index failed", error) : Effect.void,
-        managementErrorResponse(toApiError(error))
-      )
+const withStatus = (status: ManagementStatus) =>
+  ManagementErrorBody.pipe(
+    Schema.decodeTo(
+      Schema.declare((input): input is ApiError => input instanceof ApiError && input.status === status),
+      SchemaTransformation.transformEffect({
+        // What a generated client would do with the body: rebuild the ApiError.
+        decode: (body) =>
+          Effect.succeed(
+            new ApiError({
+              status,
+              code: body.error_code,
+              message: body.message,
+              ...(body.details !== null && { details: body.details })
+            })
+          ),
+        encode: bodyOf
+      })
     ),
-    Effect.catchDefect((defect) =>
-      Effect.logError("management request crashed", defect).pipe(
-        Effect.andThen(managementErrorResponse(internalError("internal error")))
-      )
-    )
+    HttpApiSchema.status(status)
   )
 
-const toApiError = (error: ApiError | StorageError | IndexError | InvalidCursor): ApiError => {
-  switch (error._tag) {
-    case "ApiError":
-      return error
-    case "InvalidCursor":
-      return invalidParameter("cursor", "query", error.message)
-    case "StorageError":
-      return storageUnavailable(`storage failed: ${error.message}`)
-    case "IndexError":
-      return new ApiError({
-        status: 503,
-        code: "index_unavailable",
-        message: "the cache index cannot be read right now; artifacts are still served, try again shortly"
-      })
+/** The 429 also carries the error's `retry-after` header. */
+const rateLimited = withStatus(429).pipe(
+  HttpApiSchema.encodeToWithHeaders({
+    body: withStatus(429),
+    headers: {
+      "retry-after": Schema.String.annotate({ description: "Seconds until the token's budget allows a request again" })
+    }
+  }, {
+    decode: ({ body, headers }) =>
+      new ApiError({
+        status: 429,
+        code: body.code,
+        message: body.message,
+        ...(body.details !== undefined && { details: body.details }),
+        headers
+      }),
+    encode: (error) => ({ body: error, headers: { "retry-after": error.headers?.["retry-after"] ?? "1" } })
+  })
+)
+
+type ManagementErrorSchema = ReturnType<typeof withStatus> | typeof rateLimited
+
+// One schema per status: endpoints and middleware declaring the same status
+// share it, and the OpenAPI document lists it once.
+const schemas = new Map<ManagementStatus, ManagementErrorSchema>([[429, rateLimited]])
+
+/** The error schema for one status, for an endpoint's or a middleware's `error` list. */
+export const managementError = (status: ManagementStatus): ManagementErrorSchema => {
+  let schema = schemas.get(status)
+  if (schema === undefined) {
+    schema = withStatus(status)
+    schemas.set(status, schema)
   }
+  return schema
 }
 
 /** A 400 naming the parameter that was wrong. */
@@ -113,25 +126,75 @@ export const invalidParameter = (
 const standardFormatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 /**
- * Decodes path or query parameters with the schema the HttpApi documents; a
- * failure is a 400 whose `details.field` names the first bad parameter.
+ * The 400 for a path or query that does not decode with the endpoint's
+ * schemas: `details.field` names the first bad parameter, `details.issues`
+ * lists them all.
  */
-export const decodeParameters = <S extends Schema.Top>(schema: S, location: "path" | "query") => {
-  const decode = Schema.decodeUnknownExit(schema as unknown as Schema.Codec<S["Type"], unknown>)
-  return (input: unknown): Effect.Effect<S["Type"], ApiError> => {
-    const exit = decode(input)
-    if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
-    const error = Exit.findErrorOption(exit)
-    if (error._tag === "None") return Effect.fail(invalidParameter("?", location, "could not be decoded"))
-    const issues = standardFormatter(error.value.issue).issues.map((issue) => ({
-      path: (issue.path ?? []).map((segment) =>
-        String(typeof segment === "object" && segment !== null ? segment.key : segment)
-      ),
-      message: issue.message
-    }))
-    const first = issues[0]
-    const field = first?.path[0] ?? "?"
-    return Effect.fail(invalidParameter(field, location, first?.message ?? "invalid", issues))
-  }
+export const invalidRequest = (location: "path" | "query", error: Schema.SchemaError): ApiError => {
+  const issues = standardFormatter(error.issue).issues.map((issue) => ({
+    path: (issue.path ?? []).map((segment) =>
+      String(typeof segment === "object" && segment !== null ? segment.key : segment)
+    ),
+    message: issue.message
+  }))
+  const first = issues[0]
+  return invalidParameter(first?.path[0] ?? "?", location, first?.message ?? "invalid", issues)
 }
 
+/**
+ * The outermost middleware of every management endpoint, so that what is not
+ * an `ApiError` gets the management body too: a path or query HttpApi cannot
+ * decode is a 400 naming the field; a crash, or an answer that does not
+ * encode, is logged and answered with a 500 (left out of the OpenAPI document,
+ * like any unexpected error). `ApiError`s pass through for HttpApi to encode
+ * with the endpoint's error schemas.
+ */
+export class ManagementErrors extends HttpApiMiddleware.Service<ManagementErrors>()("@hoard/core/ManagementErrors", {
+  error: managementError(400)
+}) {}
+
+/** Answers an `ApiError` with the management body without HttpApi's encoding (for what no schema declares). */
+const respond = (error: ApiError): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Effect.map(bodyOf(error), (body) =>
+    HttpServerResponse.jsonUnsafe(body, {
+      status: error.status,
+      ...(error.headers !== undefined && { headers: error.headers })
+    }))
+
+const crashed = (cause: unknown) =>
+  Effect.logError("management request crashed", cause).pipe(Effect.andThen(respond(internalError("internal error"))))
+
+/**
+ * Whether one of the endpoint's error schemas (its own or its middleware's)
+ * accepts an error. One that none accepts would not encode: HttpApi would
+ * turn it into a defect.
+ */
+const declaredBy = (endpoint: HttpApiEndpoint.Top): (error: ApiError) => boolean => {
+  const schemas = [...endpoint.error]
+  for (const middleware of endpoint.middlewares) schemas.push(...(middleware as HttpApiMiddleware.AnyService).error)
+  const accepts = schemas.map((schema) => Schema.is(schema))
+  return (error) => accepts.some((accept) => accept(error))
+}
+
+export const layerManagementErrors: Layer.Layer<ManagementErrors> = Layer.succeed(
+  ManagementErrors,
+  // Applied once per endpoint, when the routes are built.
+  (httpEffect, { endpoint }) => {
+    const declared = declaredBy(endpoint)
+    return httpEffect.pipe(
+      Effect.catch((error): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError | unhandled> => {
+        if (error instanceof ApiError) {
+          if (declared(error)) return Effect.fail(error)
+          // The document is missing this status: answer as the error says, and say so in the log.
+          return Effect.logWarning(`${endpoint.identifier} answered ${error.status}, which its HttpApi does not declare`)
+            .pipe(Effect.andThen(respond(error)))
+        }
+        if (!HttpApiError.HttpApiSchemaError.is(error)) return Effect.fail(error)
+        if (error.kind === "Params") return Effect.fail(invalidRequest("path", error.cause))
+        if (error.kind === "Query") return Effect.fail(invalidRequest("query", error.cause))
+        return crashed(error)
+      }),
+      Effect.catchDefect(crashed)
+    )
+  }
+)

@@ -1,51 +1,26 @@
-import { Effect } from "effect"
-import { HttpRouter } from "effect/http"
-import type { HttpApiGroup } from "effect/http-api"
-import { Services } from "../Services.ts"
-import { getAnalytics } from "./analytics.ts"
-import { deleteArtifact, getArtifact, listArtifacts } from "./artifacts.ts"
-import { download } from "./downloads.ts"
-import { endpointHandler } from "./endpoint.ts"
-import type { EndpointShape, ManagementContext, ManagementHandler } from "./endpoint.ts"
-import { getEvent, listEvents } from "./events.ts"
-import { managementGroups } from "./ManagementApi.ts"
-import { makeDownloadSigner } from "./SignedUrls.ts"
-
-type ManagementEndpoint = HttpApiGroup.Endpoints<(typeof managementGroups)[number]>
-
-/** One handler per management endpoint, keyed by its identifier: a missing or extra one does not compile. */
-type Handlers = {
-  readonly [E in ManagementEndpoint as E["identifier"]]: (context: ManagementContext) => ManagementHandler<E>
-}
-
-const handlers: Handlers = {
-  listEvents,
-  getEvent,
-  getAnalytics,
-  listArtifacts,
-  getArtifact,
-  deleteArtifact,
-  download
-}
-
-type RouterMethod = Parameters<HttpRouter.HttpRouter["add"]>[0]
+import { Layer } from "effect"
+import { HttpServer } from "effect/http"
+import { HttpApiBuilder } from "effect/http-api"
+import { AnalyticsHandlers } from "./analytics.ts"
+import { ArtifactsHandlers } from "./artifacts.ts"
+import { DownloadsHandlers } from "./downloads.ts"
+import { EventsHandlers } from "./events.ts"
+import { ManagementApi } from "./ManagementApi.ts"
+import { layerManagementAuth } from "./ManagementAuth.ts"
+import { layerManagementErrors } from "./ManagementError.ts"
 
 /**
- * The management API (`/api/v1`) as HttpRouter routes, registered from the
- * endpoints of its HttpApi (`ManagementApi.ts`): each route has exactly the
- * method and path the OpenAPI document gives it, and decodes with its schemas.
- * All but the signed download need a bearer token with a scope on the team.
+ * The management API (`/api/v1`) as HttpRouter routes, built by HttpApi from
+ * its description (`ManagementApi`): each route has exactly the method, path
+ * and schemas the OpenAPI document gives it. The handlers take their services
+ * from the context.
  */
-export const ManagementRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
-  const services = yield* Services
-  const context: ManagementContext = { services, signer: makeDownloadSigner(services.config) }
-  for (const group of managementGroups) {
-    for (const endpoint of Object.values(group.endpoints) as ReadonlyArray<EndpointShape>) {
-      const make = handlers[endpoint.identifier as keyof Handlers] as
-        | ((context: ManagementContext) => ManagementHandler<EndpointShape>)
-        | undefined
-      if (make === undefined) return yield* Effect.die(new Error(`no handler for ${endpoint.identifier}`))
-      yield* router.add(endpoint.method as RouterMethod, endpoint.path as HttpRouter.PathInput, endpointHandler(endpoint, make(context)))
-    }
-  }
-}))
+export const ManagementRoutes = HttpApiBuilder.layer(ManagementApi).pipe(
+  Layer.provide([EventsHandlers, AnalyticsHandlers, ArtifactsHandlers, DownloadsHandlers]),
+  Layer.provide([layerManagementAuth, layerManagementErrors]),
+  // HttpApiBuilder asks for the services a handler answering with a file
+  // (`HttpServerResponse.file`) would use. None of these does (they answer
+  // with JSON or a storage stream), so the stand-ins (a no-op file system)
+  // keep the app needing nothing but the Hoard services.
+  Layer.provide(HttpServer.layerServices)
+)

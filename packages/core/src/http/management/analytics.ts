@@ -1,15 +1,10 @@
 import { Effect } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
 import { rollupHourMs } from "../../index/CacheIndex.ts"
-import { authorizeTeam } from "../RequestContext.ts"
-import type { ManagementContext, ManagementHandler } from "./endpoint.ts"
-import { jsonWith, readIndex } from "./endpoint.ts"
 import { checkWindow } from "./events.ts"
-import type { AnalyticsGroup } from "./ManagementApi.ts"
-import { Analytics } from "./schemas.ts"
-
-type Endpoints = typeof AnalyticsGroup.endpoints
-
-const analytics = jsonWith(Analytics)
+import { makeIndexReads } from "./IndexReads.ts"
+import { ManagementApi } from "./ManagementApi.ts"
+import { CurrentTeam } from "./ManagementAuth.ts"
 
 /** The window analytics cover when the query gives no `from`. */
 export const defaultAnalyticsWindowMs = 30 * 24 * 60 * 60 * 1000
@@ -22,34 +17,39 @@ const rate = (hits: number, misses: number): number | null => hits + misses === 
  * starts in [`from` rounded down to the hour, `to`). Plus what the team
  * stores now. Reads a few thousand rows at most, whatever the history.
  */
-export const getAnalytics = ({ services }: ManagementContext): ManagementHandler<Endpoints["getAnalytics"]> =>
-({ params, query, request }) =>
-  Effect.gen(function*() {
-    const { team } = yield* authorizeTeam(services, request, "read", params.team)
-    yield* checkWindow(query.from, query.to)
-    const to = query.to ?? Date.now()
-    const from = Math.floor((query.from ?? to - defaultAnalyticsWindowMs) / rollupHourMs) * rollupHourMs
-    const [totals, usage] = yield* readIndex(
-      services,
-      Effect.all([services.index.analytics(team.id, from, to), services.index.usage(team.id)], { concurrency: 2 })
-    )
-    return analytics({
-      team_id: team.id,
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
-      hits: totals.hits,
-      misses: totals.misses,
-      hit_rate: {
-        local: rate(totals.hits.local, totals.misses.local),
-        remote: rate(totals.hits.remote, totals.misses.remote)
-      },
-      time_saved_ms: totals.time_saved_ms,
-      uploads: totals.uploads,
-      downloads: totals.downloads,
-      bytes_uploaded: totals.bytes_uploaded,
-      bytes_downloaded: totals.bytes_downloaded,
-      rejected_requests: totals.rejected,
-      artifact_count: usage.count,
-      storage_bytes: usage.bytes
-    })
+export const AnalyticsHandlers = HttpApiBuilder.group(
+  ManagementApi,
+  "analytics",
+  Effect.fn(function*(handlers) {
+    const readIndex = yield* makeIndexReads
+    return handlers.handle("getAnalytics", ({ query }) =>
+      Effect.gen(function*() {
+        const team = yield* CurrentTeam
+        yield* checkWindow(query.from, query.to)
+        const to = query.to ?? Date.now()
+        const from = Math.floor((query.from ?? to - defaultAnalyticsWindowMs) / rollupHourMs) * rollupHourMs
+        const [totals, usage] = yield* readIndex((index) =>
+          Effect.all([index.analytics(team.id, from, to), index.usage(team.id)], { concurrency: 2 })
+        )
+        return {
+          team_id: team.id,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          hits: totals.hits,
+          misses: totals.misses,
+          hit_rate: {
+            local: rate(totals.hits.local, totals.misses.local),
+            remote: rate(totals.hits.remote, totals.misses.remote)
+          },
+          time_saved_ms: totals.time_saved_ms,
+          uploads: totals.uploads,
+          downloads: totals.downloads,
+          bytes_uploaded: totals.bytes_uploaded,
+          bytes_downloaded: totals.bytes_downloaded,
+          rejected_requests: totals.rejected,
+          artifact_count: usage.count,
+          storage_bytes: usage.bytes
+        }
+      }))
   })
+)

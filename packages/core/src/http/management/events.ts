@@ -1,17 +1,11 @@
 import { Effect, Option } from "effect"
-import { ActivityEvent } from "../../activity/ActivityEvent.ts"
+import { HttpApiBuilder } from "effect/http-api"
 import { notFound } from "../ApiError.ts"
-import { authorizeTeam } from "../RequestContext.ts"
-import type { ManagementContext, ManagementHandler } from "./endpoint.ts"
-import { jsonWith, readIndex } from "./endpoint.ts"
-import type { EventsGroup } from "./ManagementApi.ts"
+import { makeIndexReads } from "./IndexReads.ts"
+import { ManagementApi } from "./ManagementApi.ts"
+import { CurrentTeam } from "./ManagementAuth.ts"
 import { invalidParameter } from "./ManagementError.ts"
-import { defaultEventsLimit, EventsPage } from "./schemas.ts"
-
-type Endpoints = typeof EventsGroup.endpoints
-
-const eventsPage = jsonWith(EventsPage)
-const event = jsonWith(ActivityEvent)
+import { defaultEventsLimit } from "./schemas.ts"
 
 /** A `from`/`to` window whose end is before its start is a 400 (it could only ever be empty). */
 export const checkWindow = (from: number | undefined, to: number | undefined) =>
@@ -19,31 +13,37 @@ export const checkWindow = (from: number | undefined, to: number | undefined) =>
     ? Effect.fail(invalidParameter("to", "query", "`to` is before `from`"))
     : Effect.void
 
-/** `GET /api/v1/teams/:team/events`: one page of the team's events, newest first. */
-export const listEvents = ({ services }: ManagementContext): ManagementHandler<Endpoints["listEvents"]> =>
-({ params, query, request }) =>
-  Effect.gen(function*() {
-    const { team } = yield* authorizeTeam(services, request, "read", params.team)
-    yield* checkWindow(query.from, query.to)
-    const page = yield* readIndex(services, services.index.listEvents({
-      teamId: team.id,
-      limit: query.limit ?? defaultEventsLimit,
-      ...(query.type !== undefined && { types: query.type }),
-      ...(query.from !== undefined && { from: query.from }),
-      ...(query.to !== undefined && { to: query.to }),
-      ...(query.cursor !== undefined && { cursor: query.cursor })
-    }))
-    return eventsPage({ events: page.events, next_cursor: page.nextCursor ?? null })
+/** The team's activity record: `GET /api/v1/teams/:team/events` and `.../events/:id`. */
+export const EventsHandlers = HttpApiBuilder.group(
+  ManagementApi,
+  "events",
+  Effect.fn(function*(handlers) {
+    const readIndex = yield* makeIndexReads
+    return handlers
+      // One page of the team's events, newest first.
+      .handle("listEvents", ({ query }) =>
+        Effect.gen(function*() {
+          const team = yield* CurrentTeam
+          yield* checkWindow(query.from, query.to)
+          const page = yield* readIndex((index) =>
+            index.listEvents({
+              teamId: team.id,
+              limit: query.limit ?? defaultEventsLimit,
+              ...(query.type !== undefined && { types: query.type }),
+              ...(query.from !== undefined && { from: query.from }),
+              ...(query.to !== undefined && { to: query.to }),
+              ...(query.cursor !== undefined && { cursor: query.cursor })
+            })
+          )
+          return { events: page.events, next_cursor: page.nextCursor ?? null }
+        }))
+      // One event; 404 when absent or another team's.
+      .handle("getEvent", ({ params }) =>
+        Effect.gen(function*() {
+          const team = yield* CurrentTeam
+          const found = yield* readIndex((index) => index.getEvent(team.id, params.id))
+          if (Option.isNone(found)) return yield* notFound(`no event ${params.id} for team ${team.slug}`)
+          return found.value
+        }))
   })
-
-/** `GET /api/v1/teams/:team/events/:id`: one event; 404 when absent or another team's. */
-export const getEvent = ({ services }: ManagementContext): ManagementHandler<Endpoints["getEvent"]> =>
-({ params, request }) =>
-  Effect.gen(function*() {
-    const { team } = yield* authorizeTeam(services, request, "read", params.team)
-    const found = yield* readIndex(services, services.index.getEvent(team.id, params.id))
-    if (Option.isNone(found)) {
-      return yield* notFound(`no event ${params.id} for team ${team.slug}`)
-    }
-    return event(found.value)
-  })
+)
