@@ -1,7 +1,8 @@
 import { it } from "@effect/vitest"
 import { CacheIndex } from "@hoard/core"
-import { SqliteIndex } from "@hoard/index-sql"
-import { Effect, Layer } from "effect"
+import { SqliteClient, SqliteIndex } from "@hoard/index-sql"
+import { Effect, Layer, Stream } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -45,4 +46,16 @@ describe("SqliteIndex", () => {
       expect(error._tag).toBe("IndexError")
       expect(error.message).toContain(filename)
     }))
+
+  it.live("streams a query's rows a page at a time, and a failing query fails the stream with SqlError", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      yield* sql`CREATE TABLE numbers (n INTEGER NOT NULL)`
+      yield* sql`INSERT INTO numbers (n)
+        WITH RECURSIVE c(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM c WHERE n < 999) SELECT n FROM c`
+      const rows = yield* Stream.runCollect(sql<{ n: number }>`SELECT n FROM numbers ORDER BY n`.stream)
+      expect(rows.map((row) => row.n)).toEqual(Array.from({ length: 1000 }, (_, n) => n))
+      const failed = yield* Effect.flip(Stream.runCollect(sql`SELECT * FROM no_such_table`.stream))
+      expect(failed._tag).toBe("SqlError")
+    }).pipe(Effect.provide(SqliteClient.layer({ filename: ":memory:" }))))
 })
