@@ -29,7 +29,8 @@ export interface BenchConfig {
   readonly resultsFile: string
 }
 
-const positiveInt = (name: string, fallback: number, min = 1): number => {
+/** An integer setting from the environment, at least `min`; `fallback` when unset. */
+export const positiveInt = (name: string, fallback: number, min = 1): number => {
   const raw = process.env[name]
   if (raw === undefined || raw === "") return fallback
   const value = Number(raw)
@@ -37,7 +38,8 @@ const positiveInt = (name: string, fallback: number, min = 1): number => {
   return value
 }
 
-const flag = (name: string): boolean => ["1", "true", "yes"].includes((process.env[name] ?? "").toLowerCase())
+/** A yes/no setting from the environment: `1`, `true` or `yes`. */
+export const flag = (name: string): boolean => ["1", "true", "yes"].includes((process.env[name] ?? "").toLowerCase())
 
 export const readConfig = (benchDirectory: string): BenchConfig => {
   const quick = flag("BENCH_QUICK")

@@ -1,5 +1,6 @@
 import { tmpdir } from "node:os"
 import { resolve } from "node:path"
+import { flag, positiveInt } from "../config.ts"
 
 /** How `pnpm bench:index` runs; every field can be set through an environment variable. */
 export interface IndexBenchConfig {
@@ -46,14 +47,6 @@ export interface IndexBenchConfig {
   readonly resultsFile: string
 }
 
-const positiveInt = (name: string, fallback: number, min = 1): number => {
-  const raw = process.env[name]
-  if (raw === undefined || raw === "") return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`)
-  return value
-}
-
 const fraction = (name: string, fallback: number): number => {
   const raw = process.env[name]
   if (raw === undefined || raw === "") return fallback
@@ -62,7 +55,6 @@ const fraction = (name: string, fallback: number): number => {
   return value
 }
 
-const flag = (name: string): boolean => ["1", "true", "yes"].includes((process.env[name] ?? "").toLowerCase())
 
 const backendList = (): ReadonlyArray<"sqlite" | "postgres"> => {
   const raw = process.env["BENCH_INDEX_BACKENDS"]

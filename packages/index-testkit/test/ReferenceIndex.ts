@@ -14,6 +14,7 @@ import type {
   StoredActivityEvent
 } from "@hoard/core"
 import { Effect, Layer, Option } from "effect"
+import { emptyTotals } from "../src/helpers.ts"
 
 type MutableTotals = {
   hits: { local: number; remote: number }
@@ -45,16 +46,8 @@ export const makeStore = (): ReferenceStore => ({
   meta: new Map()
 })
 
-const emptyTotals = (): MutableTotals => ({
-  hits: { local: 0, remote: 0 },
-  misses: { local: 0, remote: 0 },
-  time_saved_ms: 0,
-  uploads: 0,
-  bytes_uploaded: 0,
-  downloads: 0,
-  bytes_downloaded: 0,
-  rejected: 0
-})
+/** Fresh counters to add to (the suite's `emptyTotals`, copied). */
+const zeroTotals = (): MutableTotals => structuredClone(emptyTotals) as MutableTotals
 
 const num = (value: number | undefined): number => value ?? 0
 
@@ -64,7 +57,7 @@ const countInRollup = (store: ReferenceStore, event: StoredActivityEvent): void 
   let hours = store.rollups.get(team)
   if (hours === undefined) store.rollups.set(team, hours = new Map())
   let totals = hours.get(hour)
-  if (totals === undefined) hours.set(hour, totals = emptyTotals())
+  if (totals === undefined) hours.set(hour, totals = zeroTotals())
   const { data } = event
   switch (event.event_type) {
     case "usage.hit":
@@ -339,7 +332,7 @@ export const makeReferenceIndex = (store: ReferenceStore): CacheIndexShape => ({
   analytics: (teamId, from, to) =>
     Effect.sync(() => {
       const start = Math.floor(from / rollupHourMs) * rollupHourMs
-      const sum = emptyTotals()
+      const sum = zeroTotals()
       for (const [hour, totals] of store.rollups.get(teamId) ?? []) {
         if (hour < start || hour >= to) continue
         sum.hits.local += totals.hits.local

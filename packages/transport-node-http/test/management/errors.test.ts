@@ -25,6 +25,13 @@ describe("management API errors: one body, the right status", () => {
   afterAll(() => server.close())
 
   const events = `/api/v1/teams/${teams.alpha.slug}/events`
+  /** Every management read, one artifact's included. */
+  const readPaths = (hash: string) => [
+    events,
+    `/api/v1/teams/${teams.alpha.slug}/analytics`,
+    `/api/v1/teams/${teams.alpha.slug}/artifacts`,
+    `/api/v1/teams/${teams.alpha.slug}/artifacts/${hash}`
+  ]
 
   it("400 names the bad query parameter", async () => {
     const cases: ReadonlyArray<readonly [string, string]> = [
@@ -103,12 +110,7 @@ describe("management API errors: one body, the right status", () => {
     expect(await upload(server, teams.alpha.slug, hash, new Uint8Array([1, 2, 3]))).toBe(202)
     storage.down = true
     try {
-      for (const path of [
-        events,
-        `/api/v1/teams/${teams.alpha.slug}/analytics`,
-        `/api/v1/teams/${teams.alpha.slug}/artifacts`,
-        `/api/v1/teams/${teams.alpha.slug}/artifacts/${hash}`
-      ]) {
+      for (const path of readPaths(hash)) {
         expect((await api(server, path, { token: tokens.admin })).status, path).toBe(200)
       }
       const remove = await api(server, `/api/v1/teams/${teams.alpha.slug}/artifacts/${hash}`, {
@@ -125,12 +127,7 @@ describe("management API errors: one body, the right status", () => {
     const hash = randomHash()
     index.down = true
     try {
-      for (const path of [
-        events,
-        `/api/v1/teams/${teams.alpha.slug}/analytics`,
-        `/api/v1/teams/${teams.alpha.slug}/artifacts`,
-        `/api/v1/teams/${teams.alpha.slug}/artifacts/${hash}`
-      ]) {
+      for (const path of readPaths(hash)) {
         const { message } = expectErrorBody(await api(server, path, { token: tokens.admin }), 503, "index_unavailable")
         expect(message).not.toContain("refused")
       }
