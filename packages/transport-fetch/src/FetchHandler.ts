@@ -10,9 +10,9 @@ export type FetchHandler = (request: Request) => Promise<Response>
 export interface FetchHandlerOptions extends HoardAppOptions {}
 
 /** Builds the fetch handler from the Hoard services in context. */
-export const makeFetchHandler = Effect.fnUntraced(function*(options: FetchHandlerOptions = {}) {
+export const makeFetchHandler: (options?: FetchHandlerOptions) => Effect.Effect<FetchHandler, never, Scope.Scope | HoardServices> = Effect.fnUntraced(function*(options: FetchHandlerOptions = {}) {
   const app = yield* makeHoardApp(options)
   const handle = HttpEffect.toWebHandler(app)
   const handler: FetchHandler = (request) => handle(request)
   return handler
-}) satisfies (options?: FetchHandlerOptions) => Effect.Effect<FetchHandler, never, Scope.Scope | HoardServices>
+})

@@ -22,7 +22,7 @@ export interface NodeHandlerOptions extends HoardAppOptions {}
  * Builds the Node request handler. In-flight requests run in `Scope`: closing
  * it interrupts them (an interrupted upload stores nothing).
  */
-export const makeNodeHandler = Effect.fnUntraced(function*(options: NodeHandlerOptions = {}) {
+export const makeNodeHandler: (options?: NodeHandlerOptions) => Effect.Effect<NodeRequestHandler, never, Scope.Scope | HoardServices> = Effect.fnUntraced(function*(options: NodeHandlerOptions = {}) {
   const scope = yield* Effect.scope
   const app = yield* makeHoardApp(options)
   const handle = yield* NodeHttpServer.makeHandler(app, { scope })
@@ -32,4 +32,4 @@ export const makeNodeHandler = Effect.fnUntraced(function*(options: NodeHandlerO
     handle(request, response)
   }
   return handler
-}) satisfies (options?: NodeHandlerOptions) => Effect.Effect<NodeRequestHandler, never, Scope.Scope | HoardServices>
+})

@@ -39,7 +39,7 @@ export class ListenError extends Schema.TaggedError<ListenError>()("ListenError"
  * server down gracefully: it stops accepting, lets in-flight requests finish
  * within the grace period, then cuts the rest off.
  */
-export const serve = Effect.fnUntraced(function*(options: NodeServerOptions = {}) {
+export const serve: (options?: NodeServerOptions) => Effect.Effect<HoardServer, ListenError, Scope.Scope | HoardServices> = Effect.fnUntraced(function*(options: NodeServerOptions = {}) {
   // Request fibers live in a child scope created before the listener, so on
   // shutdown it is closed (interrupting what is left) only after the server
   // has drained in-flight requests.
@@ -66,7 +66,7 @@ export const serve = Effect.fnUntraced(function*(options: NodeServerOptions = {}
     port: address.port,
     url: `http://${urlHost}:${address.port}${basePath}`
   } satisfies HoardServer
-}) satisfies (options?: NodeServerOptions) => Effect.Effect<HoardServer, ListenError, Scope.Scope | HoardServices>
+})
 
 const listen = (server: Server, port: number, host: string) =>
   Effect.callback<AddressInfo, ListenError>((resume) => {
