@@ -34,17 +34,11 @@ export interface ProcessExit {
   readonly signal: NodeJS.Signals | null
 }
 
-export interface HoardProcess {
-  /** The URL from the banner, to use as TURBO_API (includes the base path). */
-  readonly url: string
+export interface HoardProcess extends ListeningProcess {
   /** A token for every team (admin on each when `access` is given). */
   readonly token: string
   /** The `--storage` directory: where uploaded artifacts end up. */
   readonly storageDir: string
-  /** Everything the process printed so far, for failure messages. */
-  readonly output: () => string
-  /** Sends SIGTERM and resolves with how the process ended, or rejects after `timeoutMillis`. */
-  readonly stop: (timeoutMillis: number) => Promise<ProcessExit>
   /** Removes the temp directories; call after `stop`. */
   readonly cleanup: () => Promise<void>
 }
@@ -73,18 +67,63 @@ export const startHoard = async (options: HoardOptions = {}, startTimeoutMillis 
     ...(options.access === undefined ? ["--token", token] : ["--access", accessFile]),
     ...(options.basePath === undefined ? [] : ["--base-path", options.basePath])
   ]
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: withoutHoardVars(process.env),
-    stdio: ["ignore", "pipe", "pipe"]
+  const server = await startListeningProcess({ command: process.execPath, args, cwd: root }, startTimeoutMillis).catch(
+    async (error: unknown) => {
+      await rm(root, { recursive: true, force: true })
+      throw error
+    }
+  )
+  return { ...server, token, storageDir, cleanup: () => rm(root, { recursive: true, force: true }) }
+}
+
+export interface ProcessSpec {
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+  readonly cwd: string
+  /** Added to the runner's environment (without its HOARD_* settings). */
+  readonly env?: Readonly<Record<string, string>>
+}
+
+export interface ListeningProcess {
+  /** The URL the process printed in its `Hoard is listening on <url>` line. */
+  readonly url: string
+  /** Everything the process printed so far, for failure messages. */
+  readonly output: () => string
+  /** Sends SIGTERM and resolves with how the process ended, or rejects after `timeoutMillis`. */
+  readonly stop: (timeoutMillis: number) => Promise<ProcessExit>
+}
+
+/**
+ * Starts a server process (the hoard CLI, or an app embedding Hoard) and
+ * resolves once it prints `Hoard is listening on <url>`. It runs in its own
+ * process group and signals go to the whole group: launchers such as `npx`
+ * do not pass SIGTERM on to the server they start.
+ */
+export const startListeningProcess = async (spec: ProcessSpec, startTimeoutMillis = 30_000): Promise<ListeningProcess> => {
+  const child = spawn(spec.command, [...spec.args], {
+    cwd: spec.cwd,
+    env: { ...withoutHoardVars(process.env), ...spec.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true
   })
   let output = ""
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk))
   const exited = exitOf(child)
+  const signal = (name: NodeJS.Signals) => {
+    if (child.pid === undefined) return
+    try {
+      process.kill(-child.pid, name)
+    } catch {
+      // The group is gone already.
+    }
+  }
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hoard did not start within ${startTimeoutMillis} ms:\n${output}`)), startTimeoutMillis)
+    const timer = setTimeout(
+      () => reject(new Error(`${spec.command} did not start within ${startTimeoutMillis} ms:\n${output}`)),
+      startTimeoutMillis
+    )
     const onData = () => {
       const match = listeningLine.exec(output)
       if (match?.[1] === undefined) return
@@ -93,34 +132,34 @@ export const startHoard = async (options: HoardOptions = {}, startTimeoutMillis 
       resolve(match[1])
     }
     child.stdout.on("data", onData)
+    child.once("error", (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
     void exited.then((exit) => {
       clearTimeout(timer)
-      reject(new Error(`hoard exited during startup (${JSON.stringify(exit)}):\n${output}`))
+      reject(new Error(`${spec.command} exited during startup (${JSON.stringify(exit)}):\n${output}`))
     })
-  }).catch(async (error: unknown) => {
-    child.kill("SIGKILL")
-    await rm(root, { recursive: true, force: true })
+  }).catch((error: unknown) => {
+    signal("SIGKILL")
     throw error
   })
 
   return {
     url,
-    token,
-    storageDir,
     output: () => output,
     stop: (timeoutMillis) =>
       new Promise<ProcessExit>((resolve, reject) => {
         const timer = setTimeout(() => {
-          child.kill("SIGKILL")
-          reject(new Error(`hoard did not exit within ${timeoutMillis} ms of SIGTERM:\n${output}`))
+          signal("SIGKILL")
+          reject(new Error(`${spec.command} did not exit within ${timeoutMillis} ms of SIGTERM:\n${output}`))
         }, timeoutMillis)
         void exited.then((exit) => {
           clearTimeout(timer)
           resolve(exit)
         })
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
-      }),
-    cleanup: () => rm(root, { recursive: true, force: true })
+        if (child.exitCode === null && child.signalCode === null) signal("SIGTERM")
+      })
   }
 }
 

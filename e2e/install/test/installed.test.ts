@@ -1,0 +1,167 @@
+import { randomBytes } from "node:crypto"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createFixtureRepo } from "@hoard/e2e-turbo/fixtureRepo"
+import { startListeningProcess } from "@hoard/e2e-turbo/hoardProcess"
+import type { ListeningProcess, ProcessSpec } from "@hoard/e2e-turbo/hoardProcess"
+import { expectAllExecuted, expectAllRemoteHits, randomTeam, runBuild } from "@hoard/e2e-turbo/scenario"
+import { createInstalledProject } from "../src/installedProject.ts"
+import type { InstalledProject } from "../src/installedProject.ts"
+import { currentNode, installedNode, oldestSupportedNode } from "../src/nodeRuntime.ts"
+import { packPublicPackages, workspaceRoot, workspaceVersionOf } from "../src/workspace.ts"
+
+const run = promisify(execFile)
+
+let packDir: string
+let tarballs: ReadonlyArray<string>
+
+beforeAll(async () => {
+  packDir = await mkdtemp(join(tmpdir(), "hoard-packs-"))
+  tarballs = await packPublicPackages(packDir)
+})
+afterAll(() => rm(packDir, { recursive: true, force: true }))
+
+/** Everything a user installs next to the tarballs: the embedders' frameworks and, for the consumer, TypeScript. */
+const registryPackages = async (): Promise<ReadonlyArray<string>> => [
+  `express@${await workspaceVersionOf("examples/express/package.json", "express")}`,
+  `srvx@${await workspaceVersionOf("packages/transport-fetch/package.json", "srvx")}`,
+  `typescript@${await workspaceVersionOf("package.json", "typescript")}`,
+  `@types/node@${await workspaceVersionOf("package.json", "@types/node")}`
+]
+
+/** A cold turbo run uploads every task; after wiping local state, a warm run replays all of them from `api`. */
+const expectRemoteCacheRoundTrip = async (api: string, token: string): Promise<void> => {
+  const repo = await createFixtureRepo()
+  try {
+    const remote = { api, token, team: randomTeam() }
+    expectAllExecuted(await runBuild(repo, remote))
+    await repo.wipeLocalState()
+    expectAllRemoteHits(await runBuild(repo, remote))
+  } finally {
+    await repo.cleanup()
+  }
+}
+
+/** Starts a server in the project, runs `body` against it, and stops it with SIGTERM; it must exit cleanly. */
+const withServer = async (
+  spec: ProcessSpec,
+  body: (server: ListeningProcess) => Promise<void>
+): Promise<void> => {
+  const server = await startListeningProcess(spec, 60_000)
+  try {
+    await body(server)
+  } finally {
+    const exit = await server.stop(15_000)
+    expect(exit.signal === "SIGTERM" || exit.code === 0, `${JSON.stringify(exit)}\n${server.output()}`).toBe(true)
+  }
+  await expect(fetch(server.url), "the port is closed after SIGTERM").rejects.toThrow()
+}
+
+const runtimes = [
+  { name: "Node 24", runtime: async () => currentNode() },
+  { name: `Node ${oldestSupportedNode}`, runtime: () => installedNode(oldestSupportedNode) }
+]
+
+describe.each(runtimes)("the packed tarballs installed with npm, on $name", ({ runtime }) => {
+  let project: InstalledProject
+  beforeAll(async () => {
+    project = await createInstalledProject(await runtime(), [...tarballs, ...await registryPackages()])
+  })
+  afterAll(() => project?.cleanup())
+
+  it("runs on the Node it is meant to", async () => {
+    const { stdout } = await project.exec("node", ["--version"])
+    expect(stdout.trim()).toBe(`v${project.node.version}`)
+  })
+
+  it("hoard --version prints the package's version", async () => {
+    const { version } = JSON.parse(await readFile(join(workspaceRoot, "packages/cli/package.json"), "utf8")) as { version: string }
+    const { stdout } = await project.exec("npx", ["hoard", "--version"])
+    expect(stdout.trim()).toBe(`hoard v${version}`)
+  })
+
+  it("npx hoard serve: turbo uploads on a cold run and gets every task from Hoard on a warm one", async () => {
+    // As the README has it, plus a free port: the data dir (token, fs storage, SQLite index) is ./.hoard.
+    await withServer({ command: "npx", args: ["hoard", "serve", "--port", "0"], cwd: project.dir, env: project.env }, async (server) => {
+      const token = /export TURBO_TOKEN=(\S+)/u.exec(server.output())?.[1]
+      expect(token, server.output()).toBeDefined()
+      expect(server.output()).toContain(`index: sqlite ${join(project.dir, ".hoard", "hoard.db")}`)
+      await expectRemoteCacheRoundTrip(server.url, token!)
+    })
+  })
+
+  it("an Express app mounting @hoard/transport-node-http with @hoard/storage-fs keeps its own routes and serves turbo under /cache", async () => {
+    const token = randomBytes(24).toString("hex")
+    const env = { ...project.env, PORT: "0", HOARD_TOKENS: token, HOARD_DIR: join(project.dir, "express-cache") }
+    await withServer({ command: "node", args: ["apps/express-app.mjs"], cwd: project.dir, env }, async (server) => {
+      expect(server.url).toMatch(/\/cache$/u)
+      const health = await fetch(new URL("/health", server.url))
+      expect(await health.json()).toEqual({ ok: true })
+      await expectRemoteCacheRoundTrip(server.url, token)
+    })
+  })
+
+  it("an app serving the @hoard/transport-fetch handler", async () => {
+    const token = randomBytes(24).toString("hex")
+    const env = { ...project.env, PORT: "0", HOARD_TOKENS: token }
+    await withServer({ command: "node", args: ["apps/fetch-app.mjs"], cwd: project.dir, env }, async (server) => {
+      await expectRemoteCacheRoundTrip(server.url, token)
+    })
+  })
+
+  it("a strict nodenext TypeScript consumer type-checks against the shipped .d.ts files alone", async () => {
+    const result = await project.exec("npx", ["tsc", "-p", "consumer/tsconfig.json"]).catch((error: { stdout?: string }) => {
+      throw new Error(`tsc failed:\n${error.stdout ?? String(error)}`)
+    })
+    expect(result.stdout).toBe("")
+    // Only JavaScript and declarations were installed: no TypeScript sources were resolved.
+    const { stdout } = await project.exec("npx", ["tsc", "-p", "consumer/tsconfig.json", "--listFilesOnly"])
+    const hoardFiles = stdout.split("\n").filter((file) => file.includes("/node_modules/@hoard/"))
+    expect(hoardFiles.length).toBeGreaterThan(10)
+    expect(hoardFiles.filter((file) => !file.endsWith(".d.ts"))).toEqual([])
+  })
+})
+
+describe("every tarball", () => {
+  const bin = (name: string) => join(workspaceRoot, "e2e/install/node_modules/.bin", name)
+
+  it("passes publint, with no suggestion either", async () => {
+    for (const tarball of tarballs) {
+      const { stdout } = await run(bin("publint"), ["run", tarball, "--level", "suggestion", "--strict"])
+      expect(stdout, tarball).toContain("All good!")
+    }
+  })
+
+  it("passes Are the Types Wrong (ESM-only profile: node16 from ESM, bundler)", async () => {
+    for (const tarball of tarballs) {
+      const result = await run(bin("attw"), [tarball, "--profile", "esm-only", "--format", "ascii"]).catch(
+        (error: { stdout?: string }) => {
+          throw new Error(`attw found problems in ${tarball}:\n${error.stdout ?? String(error)}`)
+        }
+      )
+      expect(result.stdout, tarball).toContain("node16 (from ESM): 🟢")
+    }
+  })
+
+  it("are all the public packages, each with a README and a LICENSE, and no tests", async () => {
+    const publicPackages = [
+      "cli", "core", "index-sql", "index-testkit", "storage-azure", "storage-fs", "storage-gcs", "storage-memory",
+      "storage-s3", "storage-testkit", "transport-fetch", "transport-node-http"
+    ]
+    const expected = await Promise.all(publicPackages.map(async (name) => {
+      const { version } = JSON.parse(await readFile(join(workspaceRoot, "packages", name, "package.json"), "utf8")) as { version: string }
+      return `hoard-${name}-${version}.tgz`
+    }))
+    expect(tarballs.map((file) => file.split("/").at(-1))).toEqual(expected)
+    for (const tarball of tarballs) {
+      const { stdout } = await run("tar", ["-tzf", tarball])
+      const files = stdout.split("\n").filter(Boolean)
+      expect(files, tarball).toEqual(expect.arrayContaining(["package/README.md", "package/LICENSE", "package/dist/index.js", "package/dist/index.d.ts"]))
+      expect(files.filter((file) => /\/test\/|\.test\.|tsbuildinfo/u.test(file)), tarball).toEqual([])
+    }
+  })
+})
