@@ -16,6 +16,12 @@ import { packPublicPackages, workspaceRoot, workspaceVersionOf } from "../src/wo
 
 const run = promisify(execFile)
 
+/** The directories under packages/ that are published (`@hoard/<name>`). */
+const publicPackages = [
+  "cli", "core", "index-sql", "index-testkit", "storage-azure", "storage-fs", "storage-gcs", "storage-memory",
+  "storage-s3", "storage-testkit", "transport-fetch", "transport-node-http"
+]
+
 let packDir: string
 let tarballs: ReadonlyArray<string>
 
@@ -76,6 +82,14 @@ describe.each(runtimes)("the packed tarballs installed with npm, on $name", ({ r
   it("runs on the Node it is meant to", async () => {
     const { stdout } = await project.exec("node", ["--version"])
     expect(stdout.trim()).toBe(`v${project.node.version}`)
+  })
+
+  it("every package loads under plain Node: its runtime dependencies are declared", async () => {
+    for (const name of publicPackages) {
+      const script = `const module = await import("@hoard/${name}"); console.log(Object.keys(module).length)`
+      const { stdout } = await project.exec("node", ["--input-type=module", "--eval", script])
+      expect(Number(stdout.trim()), name).toBeGreaterThan(0)
+    }
   })
 
   it("hoard --version prints the package's version", async () => {
@@ -148,10 +162,6 @@ describe("every tarball", () => {
   })
 
   it("are all the public packages, each with a README and a LICENSE, and no tests", async () => {
-    const publicPackages = [
-      "cli", "core", "index-sql", "index-testkit", "storage-azure", "storage-fs", "storage-gcs", "storage-memory",
-      "storage-s3", "storage-testkit", "transport-fetch", "transport-node-http"
-    ]
     const expected = await Promise.all(publicPackages.map(async (name) => {
       const { version } = JSON.parse(await readFile(join(workspaceRoot, "packages", name, "package.json"), "utf8")) as { version: string }
       return `hoard-${name}-${version}.tgz`
@@ -163,5 +173,18 @@ describe("every tarball", () => {
       expect(files, tarball).toEqual(expect.arrayContaining(["package/README.md", "package/LICENSE", "package/dist/index.js", "package/dist/index.d.ts"]))
       expect(files.filter((file) => /\/test\/|\.test\.|tsbuildinfo/u.test(file)), tarball).toEqual([])
     }
+  })
+})
+
+describe("the release", () => {
+  it("the changesets in .changeset/ make a release plan that versions every public package", async () => {
+    const planFile = join(packDir, "release-plan.json")
+    await run(join(workspaceRoot, "node_modules/.bin/changeset"), ["status", "--output", planFile], { cwd: workspaceRoot })
+    const plan = JSON.parse(await readFile(planFile, "utf8")) as {
+      readonly releases: ReadonlyArray<{ readonly name: string; readonly type: string }>
+    }
+    const released = plan.releases.filter((release) => release.type !== "none").map((release) => release.name)
+    expect(released).toEqual(expect.arrayContaining(publicPackages.map((name) => `@hoard/${name}`)))
+    expect(released.filter((name) => /^@hoard\/(bench|e2e-|example-)/u.test(name))).toEqual([])
   })
 })
