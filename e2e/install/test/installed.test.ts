@@ -94,6 +94,11 @@ describe.each(runtimes)("the packed tarballs installed with npm, on $name", ({ r
     }
   })
 
+  it("installs one copy of effect, shared by every package and the app", async () => {
+    const { stdout } = await project.exec("npm", ["ls", "effect", "--all", "--parseable"])
+    expect(new Set(stdout.split("\n").filter(Boolean))).toEqual(new Set([join(project.dir, "node_modules", "effect")]))
+  })
+
   it("hoard --version prints the package's version", async () => {
     const { version } = JSON.parse(await readFile(join(workspaceRoot, "packages/cli/package.json"), "utf8")) as { version: string }
     const { stdout } = await project.exec("npx", ["hoard", "--version"])
