@@ -16,7 +16,15 @@ export type NodeRequestHandler = (
   next?: (error?: unknown) => void
 ) => void
 
-export interface NodeHandlerOptions extends HoardAppOptions {}
+export interface NodeHandlerOptions extends HoardAppOptions {
+  /**
+   * A request other than an upload must have sent its whole body within this
+   * long, or its connection is closed: JSON bodies are small, and a client
+   * trickling one would otherwise hold a connection for as long as it likes.
+   * (Uploads are held to a minimum rate instead: see `UploadLimits`.) Default 30 seconds.
+   */
+  readonly bodyTimeoutMillis?: number
+}
 
 /**
  * Builds the Node request handler. In-flight requests run in `Scope`: closing
@@ -27,9 +35,25 @@ export const makeNodeHandler: (options?: NodeHandlerOptions) => Effect.Effect<No
   const app = yield* makeHoardApp(options)
   const handle = yield* NodeHttpServer.makeHandler(app, { scope })
   const relativeToBase = basePathMatcher(options.basePath)
+  const bodyTimeoutMillis = options.bodyTimeoutMillis ?? 30_000
   const handler: NodeRequestHandler = (request, response, next) => {
     if (next !== undefined && relativeToBase(request.url ?? "/") === undefined) return next()
+    if (request.method !== "PUT") closeIfBodyIsLate(request, response, bodyTimeoutMillis)
     handle(request, response)
   }
   return handler
 })
+
+/**
+ * Closes the connection if the request's body has not fully arrived within
+ * `millis`. A request without a body is complete once its headers are in, so
+ * a long download is never cut.
+ */
+const closeIfBodyIsLate = (request: IncomingMessage, response: ServerResponse, millis: number): void => {
+  if (request.complete) return
+  const timer = setTimeout(() => {
+    if (!request.complete) request.socket.destroy()
+  }, millis)
+  timer.unref()
+  response.once("close", () => clearTimeout(timer))
+}

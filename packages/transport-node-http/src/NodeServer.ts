@@ -18,6 +18,13 @@ export interface NodeServerOptions extends NodeHandlerOptions {
   readonly shutdownGraceMillis?: number
   /** A connection that sends or receives nothing for this long is closed. Default 2 minutes. */
   readonly idleTimeoutMillis?: number
+  /** A client must send a request's headers within this long of starting it. Default 60 seconds. */
+  readonly headersTimeoutMillis?: number
+  /**
+   * Open connections at most; Node closes any beyond it as soon as it is
+   * accepted. Each connection holds a file descriptor. Default 1024.
+   */
+  readonly maxConnections?: number
 }
 
 export interface HoardServer {
@@ -45,13 +52,19 @@ export const serve: (options?: NodeServerOptions) => Effect.Effect<HoardServer, 
   // has drained in-flight requests.
   const requests = yield* Scope.fork(yield* Effect.scope)
   const handler = yield* makeNodeHandler(options).pipe(Scope.provide(requests))
+  const headersTimeout = options.headersTimeoutMillis ?? 60_000
   const server = createServer({
-    // Large uploads may take long: only idle connections are cut (below).
+    // Large uploads may take long: no deadline for a whole request. Slow
+    // uploads are cut by the upload rate, slow JSON bodies by the handler's
+    // body timeout, idle connections below.
     requestTimeout: 0,
-    headersTimeout: 60_000,
+    headersTimeout,
+    // How often Node checks the headers deadline (its default, 30 s, would let a short one run long).
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeout / 2)),
     keepAliveTimeout: 5_000
   }, (request, response) => handler(request, response))
   server.setTimeout(options.idleTimeoutMillis ?? 120_000, (socket) => socket.destroy())
+  server.maxConnections = options.maxConnections ?? 1024
 
   const host = options.host ?? "127.0.0.1"
   const address = yield* Effect.acquireRelease(
