@@ -85,6 +85,7 @@ export interface ProcessSpec {
 }
 
 export interface ListeningProcess {
+  readonly pid: number
   /** The URL the process printed in its `Hoard is listening on <url>` line. */
   readonly url: string
   /** Everything the process printed so far, for failure messages. */
@@ -146,6 +147,7 @@ export const startListeningProcess = async (spec: ProcessSpec, startTimeoutMilli
   })
 
   return {
+    pid: child.pid!,
     url,
     output: () => output,
     stop: (timeoutMillis) =>
