@@ -1,7 +1,7 @@
 import type { ContainerClient } from "@azure/storage-blob"
 import { ArtifactStorage, StorageError } from "@hoard/core"
 import type { ArtifactKey, ArtifactStorageShape, ListedArtifact } from "@hoard/core"
-import { Clock, Effect, Layer, Option, Stream } from "effect"
+import { Clock, Effect, Layer, Option, Result, Stream } from "effect"
 import { fromBlobMetadata } from "./blobMetadata.ts"
 import { blobName, keyOfBlobName, namespaceFolder, namespaceOfFolder, normalizePrefix } from "./blobNames.ts"
 import {
@@ -13,6 +13,7 @@ import {
 } from "./AzureStorageOptions.ts"
 import type { AzureStorageOptions, ResolvedOptions } from "./AzureStorageOptions.ts"
 import { makeContainerClient } from "./containerClient.ts"
+import { makeCorruptObjects } from "./corruptObjects.ts"
 import { downloadBody } from "./download.ts"
 import { isBlobNotFound } from "./errors.ts"
 import { sdkCall } from "./sdkCall.ts"
@@ -28,6 +29,15 @@ export {
 } from "./AzureStorageOptions.ts"
 export { describe } from "./describe.ts"
 export { optionsFromUrl } from "./optionsFromUrl.ts"
+
+/** An Azure `ArtifactStorage`, with what it has found there. */
+export interface AzureStorageShape extends ArtifactStorageShape {
+  /**
+   * How many corrupt blobs (no or undecodable Hoard metadata, or a length
+   * other than recorded) it has found since it was made; each is a miss.
+   */
+  readonly corruptEntries: Effect.Effect<number>
+}
 
 /** Azure's largest block (4000 MiB). */
 const maxBlockSize = 4000 * 1024 * 1024
@@ -58,11 +68,25 @@ const resolveOptions = (options: AzureStorageOptions): Effect.Effect<ResolvedOpt
   })
 
 /** The storage operations over one container client. */
-const makeShape = (client: ContainerClient, options: ResolvedOptions): ArtifactStorageShape => {
+const makeShape = (client: ContainerClient, options: ResolvedOptions): AzureStorageShape => {
   const { container, listPageSize, prefix } = options
   const where = (key: ArtifactKey): string => `azure://${container}/${blobName(prefix, key)}`
+  const corrupt = makeCorruptObjects()
 
-  /** The info and ETag of the current version, or none when there is no such blob. */
+  /** The info stored with a blob; none (reported once) when the blob holds no valid artifact. */
+  const infoOf = (
+    key: ArtifactKey,
+    metadata: Readonly<Record<string, string>> | undefined,
+    contentLength: number | undefined,
+    etag: string | undefined
+  ) =>
+    Result.match(fromBlobMetadata(metadata, contentLength), {
+      onSuccess: Effect.succeedSome,
+      // Listings give the ETag without the quotes that blob properties have: one version, one report.
+      onFailure: (reason) => Effect.as(corrupt.report(key, where(key), etag?.replaceAll("\"", ""), reason), Option.none())
+    })
+
+  /** The info and ETag of the current version; none when there is no such blob, or it is corrupt. */
   const properties = (key: ArtifactKey, operation: "get" | "head") =>
     Effect.gen(function*() {
       const what = `${operation} ${where(key)}`
@@ -72,14 +96,8 @@ const makeShape = (client: ContainerClient, options: ResolvedOptions): ArtifactS
           (error: unknown) => isBlobNotFound(error) ? Option.none() : Promise.reject(error)
         ))
       if (Option.isNone(found)) return Option.none()
-      const info = fromBlobMetadata(found.value.metadata, found.value.contentLength)
-      if (Option.isNone(info)) {
-        return yield* new StorageError({
-          operation,
-          message: `${what} failed: the blob has no valid Hoard metadata (written by another tool?)`
-        })
-      }
-      return Option.some({ info: info.value, etag: found.value.etag })
+      const { contentLength, etag, metadata } = found.value
+      return Option.map(yield* infoOf(key, metadata, contentLength, etag), (info) => ({ info, etag }))
     })
 
   const listPage = (folder: string, hashPrefix: string, continuationToken: string | undefined) =>
@@ -123,16 +141,20 @@ const makeShape = (client: ContainerClient, options: ResolvedOptions): ArtifactS
     list: ({ hashPrefix = "", namespace }) => {
       const folder = namespaceFolder(prefix, namespace)
       return Stream.paginate(undefined as string | undefined, (token) =>
-        listPage(folder, hashPrefix, token).pipe(Effect.map((result) => {
+        listPage(folder, hashPrefix, token).pipe(Effect.flatMap((result) => {
           const page = result.done === true ? undefined : result.value
-          const entries = (page?.segment.blobItems ?? []).flatMap((item): Array<ListedArtifact> => {
-            const key = keyOfBlobName(prefix, namespace, item.name)
-            const info = fromBlobMetadata(item.metadata, item.properties.contentLength)
-            // Blobs Hoard did not write (or cannot read) are not artifacts.
-            return key !== undefined && Option.isSome(info) ? [{ key, info: info.value }] : []
-          })
           const next = page?.continuationToken
-          return [entries, next === undefined || next === "" ? Option.none() : Option.some(next)] as const
+          return Effect.map(
+            Effect.forEach(page?.segment.blobItems ?? [], (item) => {
+              const key = keyOfBlobName(prefix, namespace, item.name)
+              if (key === undefined) return Effect.succeed<Array<ListedArtifact>>([])
+              return Effect.map(
+                infoOf(key, item.metadata, item.properties.contentLength, item.properties.etag),
+                (info): Array<ListedArtifact> => (Option.isSome(info) ? [{ key, info: info.value }] : [])
+              )
+            }),
+            (entries) => [entries.flat(), next === undefined || next === "" ? Option.none() : Option.some(next)] as const
+          )
         })))
     },
 
@@ -150,7 +172,9 @@ const makeShape = (client: ContainerClient, options: ResolvedOptions): ArtifactS
       }))),
 
     check: sdkCall(options, "check", `check of container "${container}" at ${client.url}`, (abortSignal) =>
-      client.getProperties({ abortSignal })).pipe(Effect.asVoid)
+      client.getProperties({ abortSignal })).pipe(Effect.asVoid),
+
+    corruptEntries: corrupt.count
   }
 }
 
@@ -159,7 +183,7 @@ const makeShape = (client: ContainerClient, options: ResolvedOptions): ArtifactS
  * container first when `createContainer` is set, then runs the readiness
  * check: a wrong container, endpoint or credentials fail here, at startup.
  */
-export const make = (options: AzureStorageOptions): Effect.Effect<ArtifactStorageShape, StorageError> =>
+export const make = (options: AzureStorageOptions): Effect.Effect<AzureStorageShape, StorageError> =>
   Effect.gen(function*() {
     const resolved = yield* resolveOptions(options)
     const client = yield* Effect.try({

@@ -1,6 +1,6 @@
 import { ArtifactInfoJson } from "@hoard/core"
 import type { ArtifactInfo } from "@hoard/core"
-import { Option, Schema } from "effect"
+import { Option, Result, Schema } from "effect"
 
 /**
  * The blob metadata key holding the artifact's info (size, createdAt and the
@@ -22,14 +22,19 @@ export const toBlobMetadata = (info: ArtifactInfo): Record<string, string> => ({
 })
 
 /**
- * The info stored with a blob, if it is a well-formed Hoard artifact whose
- * recorded size matches the blob's actual length.
+ * The info stored with a blob, or why the blob is not a well-formed Hoard
+ * artifact (no or undecodable metadata, or a recorded size other than the
+ * blob's actual length).
  */
 export const fromBlobMetadata = (
   metadata: Readonly<Record<string, string>> | undefined,
   contentLength: number | undefined
-): Option.Option<ArtifactInfo> =>
-  Option.fromUndefinedOr(metadata?.[infoKey]).pipe(
-    Option.flatMap((json) => decodeInfo(json)),
-    Option.filter((info) => info.size === contentLength)
-  )
+): Result.Result<ArtifactInfo, string> => {
+  const json = metadata?.[infoKey]
+  if (json === undefined) return Result.fail(`it has no ${infoKey} metadata (written by another tool?)`)
+  const info = decodeInfo(json)
+  if (Option.isNone(info)) return Result.fail(`its ${infoKey} metadata is not valid artifact info`)
+  return info.value.size === contentLength
+    ? Result.succeed(info.value)
+    : Result.fail(`it holds ${contentLength} bytes but its metadata says ${info.value.size}`)
+}

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import type { ArtifactMetadata } from "@hoard/core"
 import { AzureStorage } from "@hoard/storage-azure"
 import { bytesOf, chunked, digestOf, randomBytes, randomHash, randomNamespace, sha256 } from "@hoard/storage-testkit"
-import { Effect, Exit, Option, Stream } from "effect"
+import { Effect, Exit, Logger, Option, Stream } from "effect"
 import { failureOf, metadataOf, sdkContainer, sharedConnectionString, uniqueContainer } from "./fixtures.ts"
 
 const connectionString = sharedConnectionString()
@@ -169,17 +169,35 @@ describe("AzureStorage", () => {
       assert.isTrue(succeeded.has(stored), "the stored version is one whose put succeeded")
     }), 60_000)
 
-  it.live("a blob Hoard did not write is an error for get and head, and is left out of listings", () =>
+  it.live("a blob Hoard did not write, or of another length than recorded, is a miss everywhere, logged once and counted", () =>
     Effect.gen(function*() {
       const storage = yield* storageWith({ prefix: "foreign" })
-      const key = { namespace: randomNamespace(), hash: randomHash() }
+      const namespace = randomNamespace()
+      const foreign = { namespace, hash: randomHash() }
+      const damaged = { namespace, hash: randomHash() }
+      const blobs = sdkContainer(connectionString, container)
+      yield* Effect.promise(() => blobs.getBlockBlobClient(`foreign/${namespace}/${foreign.hash}`).upload("x", 1))
       yield* Effect.promise(() =>
-        sdkContainer(connectionString, container).getBlockBlobClient(`foreign/${key.namespace}/${key.hash}`).upload("x", 1)
+        blobs.getBlockBlobClient(`foreign/${namespace}/${damaged.hash}`).upload("abc", 3, {
+          metadata: { hoardinfo: JSON.stringify({ size: 5, createdAt: 1_700_000_000_000, metadata: { durationMs: 1 } }) }
+        })
       )
-      const get = failureOf(yield* Effect.exit(storage.get(key)))
-      assert.strictEqual(get._tag, "StorageError")
-      assert.include(get.message, "no valid Hoard metadata")
-      assert.strictEqual(failureOf(yield* Effect.exit(storage.head(key)))._tag, "StorageError")
-      assert.deepStrictEqual(yield* Stream.runCollect(storage.list({ namespace: key.namespace })), [])
+      const warnings: Array<string> = []
+      const captured = Logger.layer([
+        Logger.make((options) => {
+          if (options.logLevel === "Warn") warnings.push((options.message as ReadonlyArray<unknown>).map(String).join(" "))
+        })
+      ])
+      yield* Effect.gen(function*() {
+        for (const key of [foreign, damaged, foreign, damaged]) {
+          assert.isTrue(Option.isNone(yield* storage.get(key)), `get of ${key.hash} misses`)
+          assert.isTrue(Option.isNone(yield* storage.head(key)), `head of ${key.hash} misses`)
+        }
+        assert.deepStrictEqual(yield* Stream.runCollect(storage.list({ namespace })), [])
+      }).pipe(Effect.provide(captured))
+      assert.strictEqual(yield* storage.corruptEntries, 2)
+      assert.strictEqual(warnings.length, 2, `one warning per blob, got ${JSON.stringify(warnings)}`)
+      assert.include(warnings.find((line) => line.includes(foreign.hash)) ?? "", "no hoardinfo metadata")
+      assert.include(warnings.find((line) => line.includes(damaged.hash)) ?? "", "holds 3 bytes but its metadata says 5")
     }), 30_000)
 })

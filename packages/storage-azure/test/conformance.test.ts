@@ -1,6 +1,7 @@
 import { AzureStorage } from "@hoard/storage-azure"
 import { storageConformance } from "@hoard/storage-testkit"
 import { inject } from "vitest"
+import { azureCorruptions } from "./corruptions.ts"
 
 const connectionString = inject("azuriteConnectionString")
 
@@ -13,7 +14,7 @@ const azureStorage = AzureStorage.layer({
   listPageSize: 10
 })
 
-storageConformance("AzureStorage", azureStorage)
+storageConformance("AzureStorage", azureStorage, { corruptions: azureCorruptions(connectionString, "conformance", "hoard/") })
 
 // Tiny blocks: every artifact above 64 KiB takes the staged-blocks path (Put Block + Put Block List).
 storageConformance(
@@ -25,5 +26,5 @@ storageConformance(
     blockSize: 64 * 1024,
     maxConcurrency: 3
   }),
-  { largeArtifactBytes: 4 * 1024 * 1024 }
+  { largeArtifactBytes: 4 * 1024 * 1024, corruptions: azureCorruptions(connectionString, "conformance-staged", "") }
 )

@@ -2,96 +2,146 @@ import { access, constants, stat, unlink } from "node:fs/promises"
 import { resolve } from "node:path"
 import { ArtifactStorage, StorageError } from "@hoard/core"
 import type { ArtifactStorageShape } from "@hoard/core"
-import { Clock, Effect, Layer, Option } from "effect"
-import { asStorageError, errorCode, ioError } from "./errors.ts"
+import { Clock, Duration, Effect, Layer, Option } from "effect"
+import { makeCorruptEntries } from "./corruptEntries.ts"
+import { errorCode, ioError } from "./errors.ts"
 import { artifactPath } from "./layout.ts"
 import { listArtifacts } from "./listArtifacts.ts"
 import { listNamespaces } from "./listNamespaces.ts"
-import { prepareDirectory } from "./prepareDirectory.ts"
+import { prepareDirectory, removeStaleTempFiles } from "./prepareDirectory.ts"
 import { readArtifact, readArtifactInfo } from "./readArtifact.ts"
 import { writeArtifact } from "./writeArtifact.ts"
 
 export interface FsStorageOptions {
   /** Where artifacts are stored; created if missing. Several processes may share it. */
   readonly directory: string
+  /**
+   * A temp file not written to for this long belongs to a crashed upload and
+   * is removed (a live upload keeps writing to its temp file, and the server
+   * drops one idle for 2 minutes). Default 10 minutes.
+   */
+  readonly staleTempFileAge?: Duration.Input
+  /** How often, while running, temp files of crashed uploads are swept. Default 5 minutes. */
+  readonly tempSweepInterval?: Duration.Input
 }
 
-/** An `ArtifactStorage` over `root`, which must exist and be writable (see `layer`). */
-export const make = (root: string): ArtifactStorageShape => ({
-  put: (key, body, { metadata, size }) =>
-    Effect.flatMap(Clock.currentTimeMillis, (createdAt) =>
-      writeArtifact(artifactPath(root, key), body, { size, createdAt, metadata })),
+/** An `ArtifactStorage` on a directory, with what it has found there. */
+export interface FsStorageShape extends ArtifactStorageShape {
+  /** How many corrupt artifact files it has found (and removed) since it was made. */
+  readonly corruptEntries: Effect.Effect<number>
+}
 
-  get: (key) => {
-    const path = artifactPath(root, key)
-    // Opening is uninterruptible so that it never leaves an fd behind; an
-    // interruption arriving meanwhile releases the fd instead of dropping it.
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.tryPromise({ try: () => readArtifact(path), catch: asStorageError("get", `read ${path}`) }).pipe(
-        Effect.flatMap((opened) =>
-          opened === undefined
-            ? Effect.succeedNone
-            : restore(Effect.succeed(Option.some(opened.artifact))).pipe(
+/**
+ * An `ArtifactStorage` over `root`, which must exist and be writable (see
+ * `layer`). A corrupt artifact file (undecodable, or not as long as its header
+ * says) is a miss for get, head and list alike: it is removed, logged once
+ * and counted in `corruptEntries`. File-system failures stay StorageErrors.
+ */
+export const make = (root: string): FsStorageShape => {
+  const corrupt = makeCorruptEntries()
+  return {
+    put: (key, body, { metadata, size }) =>
+      Effect.flatMap(Clock.currentTimeMillis, (createdAt) =>
+        writeArtifact(artifactPath(root, key), body, { size, createdAt, metadata })),
+
+    get: (key) => {
+      const path = artifactPath(root, key)
+      // Opening is uninterruptible so that it never leaves an fd behind; an
+      // interruption arriving meanwhile releases the fd instead of dropping it.
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.tryPromise({ try: () => readArtifact(path), catch: ioError("get", `read ${path}`) }).pipe(
+          Effect.flatMap((opened) => {
+            if (opened === undefined) return Effect.succeedNone
+            if (opened._tag === "Corrupt") return Effect.as(corrupt.heal(key, path, opened), Option.none())
+            return restore(Effect.succeed(Option.some(opened.artifact))).pipe(
               Effect.onInterrupt(() => Effect.sync(opened.abandon))
             )
+          })
         )
       )
-    )
-  },
-
-  head: (key) => {
-    const path = artifactPath(root, key)
-    return Effect.tryPromise({
-      try: () => readArtifactInfo(path, "head"),
-      catch: asStorageError("head", `read ${path}`)
-    }).pipe(Effect.map(Option.fromUndefinedOr))
-  },
-
-  delete: (key) => {
-    const path = artifactPath(root, key)
-    return Effect.tryPromise({
-      try: () =>
-        unlink(path).then(
-          () => true,
-          (error: unknown) => {
-            if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") return false
-            throw error
-          }
-        ),
-      catch: ioError("delete", `delete ${path}`)
-    })
-  },
-
-  list: (options) => listArtifacts(root, options),
-
-  namespaces: listNamespaces(root),
-
-  check: Effect.tryPromise({
-    try: async () => {
-      if (!(await stat(root)).isDirectory()) throw new Error("it is not a directory")
-      await access(root, constants.W_OK)
     },
-    catch: (cause) =>
-      new StorageError({
-        operation: "check",
-        message: `the storage directory ${root} is not usable: ${cause instanceof Error ? cause.message : String(cause)}`,
-        cause
+
+    head: (key) => {
+      const path = artifactPath(root, key)
+      return Effect.tryPromise({ try: () => readArtifactInfo(path), catch: ioError("head", `read ${path}`) }).pipe(
+        Effect.flatMap((read) => {
+          if (read === undefined) return Effect.succeedNone
+          return read._tag === "Corrupt" ? Effect.as(corrupt.heal(key, path, read), Option.none()) : Effect.succeedSome(read.info)
+        })
+      )
+    },
+
+    delete: (key) => {
+      const path = artifactPath(root, key)
+      return Effect.tryPromise({
+        try: () =>
+          unlink(path).then(
+            () => true,
+            (error: unknown) => {
+              if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") return false
+              throw error
+            }
+          ),
+        catch: ioError("delete", `delete ${path}`)
       })
-  })
-})
+    },
+
+    list: (options) => listArtifacts(root, options, corrupt),
+
+    namespaces: listNamespaces(root),
+
+    check: Effect.tryPromise({
+      try: async () => {
+        if (!(await stat(root)).isDirectory()) throw new Error("it is not a directory")
+        await access(root, constants.W_OK)
+      },
+      catch: (cause) =>
+        new StorageError({
+          operation: "check",
+          message: `the storage directory ${root} is not usable: ${cause instanceof Error ? cause.message : String(cause)}`,
+          cause
+        })
+    }),
+
+    corruptEntries: corrupt.count
+  }
+}
+
+const defaultStaleTempFileAge: Duration.Input = "10 minutes"
+const defaultTempSweepInterval: Duration.Input = "5 minutes"
+
+/** A temp-file sweep of `root` that logs rather than fails: a failed sweep leaves the next one to try. */
+const sweepOnce = (root: string, staleAfterMs: number) =>
+  Effect.suspend(() => removeStaleTempFiles(root, Date.now(), staleAfterMs)).pipe(
+    Effect.flatMap((removed) =>
+      removed === 0 ? Effect.void : Effect.logInfo(`storage-fs: removed ${removed} temp file(s) of crashed uploads in ${root}`)
+    ),
+    Effect.catch((error) => Effect.logWarning(`storage-fs: sweeping temp files failed, will retry: ${error.message}`))
+  )
+
+const positiveMillis = (name: string, input: Duration.Input): Effect.Effect<number, StorageError> => {
+  const millis = Duration.toMillis(input)
+  return millis > 0 && Number.isFinite(millis)
+    ? Effect.succeed(millis)
+    : Effect.fail(new StorageError({ operation: "check", message: `invalid FsStorage options: ${name} must be a positive duration` }))
+}
 
 /**
  * File-system storage in `options.directory`. Building the layer creates the
  * directory if needed, fails with a StorageError when it is not writable, and
- * removes temp files left by crashed uploads.
+ * removes temp files left by crashed uploads, then again every
+ * `tempSweepInterval` for as long as the layer's scope is open (a fiber in it).
  */
 export const layer = (options: FsStorageOptions): Layer.Layer<ArtifactStorage, StorageError> =>
   Layer.effect(
     ArtifactStorage,
     Effect.gen(function*() {
       const root = resolve(options.directory)
+      const staleAfterMs = yield* positiveMillis("staleTempFileAge", options.staleTempFileAge ?? defaultStaleTempFileAge)
+      const intervalMs = yield* positiveMillis("tempSweepInterval", options.tempSweepInterval ?? defaultTempSweepInterval)
       // Wall-clock time, because it is compared with file modification times.
-      yield* prepareDirectory(root, Date.now())
+      yield* prepareDirectory(root, Date.now(), staleAfterMs)
+      yield* Effect.forkScoped(Effect.forever(Effect.delay(sweepOnce(root, staleAfterMs), intervalMs)))
       return make(root)
     })
   )

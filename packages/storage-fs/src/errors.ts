@@ -8,15 +8,9 @@ export const errorCode = (error: unknown): string | undefined =>
     ? error.code
     : undefined
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+/** The message of an error, for logs and StorageError messages. */
+export const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /** A StorageError for a failed file-system call: what was being done, and why it failed. */
 export const ioError = (operation: Operation, doing: string) => (cause: unknown): StorageError =>
   new StorageError({ operation, message: `could not ${doing}: ${describe(cause)}`, cause })
-
-export const corruptFile = (operation: Operation, path: string, reason: string): StorageError =>
-  new StorageError({ operation, message: `the artifact file ${path} is corrupt: ${reason}` })
-
-/** Like `ioError`, but keeps a StorageError thrown on purpose (a corrupt file) as it is. */
-export const asStorageError = (operation: Operation, doing: string) => (cause: unknown): StorageError =>
-  cause instanceof StorageError ? cause : ioError(operation, doing)(cause)

@@ -7,6 +7,19 @@ export const closeFile = promisify(close)
 export const statFile = promisify(fstat)
 const readFile = promisify(read)
 
+/** Which file an fd or a path refers to: a rename over the path gives it another identity. */
+export interface FileIdentity {
+  readonly dev: bigint
+  readonly ino: bigint
+}
+
+export const identityOf = (fd: number): Promise<FileIdentity> =>
+  new Promise((resolve, reject) =>
+    fstat(fd, { bigint: true }, (error, stats) => (error ? reject(error) : resolve({ dev: stats.dev, ino: stats.ino })))
+  )
+
+export const sameFile = (a: FileIdentity, b: FileIdentity): boolean => a.dev === b.dev && a.ino === b.ino
+
 /** Opens `path` for reading; `undefined` when there is no such file. */
 export const openIfExists = async (path: string): Promise<number | undefined> => {
   try {

@@ -1,2 +1,2 @@
 export * as FsStorage from "./FsStorage.ts"
-export type { FsStorageOptions } from "./FsStorage.ts"
+export type { FsStorageOptions, FsStorageShape } from "./FsStorage.ts"

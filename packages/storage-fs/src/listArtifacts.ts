@@ -2,7 +2,8 @@ import { readdir } from "node:fs/promises"
 import { join } from "node:path"
 import type { ArtifactHash, ListedArtifact, ListOptions, StorageError } from "@hoard/core"
 import { Effect, Stream } from "effect"
-import { asStorageError, errorCode, ioError } from "./errors.ts"
+import type { CorruptEntries } from "./corruptEntries.ts"
+import { errorCode, ioError } from "./errors.ts"
 import { isArtifactName, isShardName, namespaceDirectory } from "./layout.ts"
 import { readArtifactInfo } from "./readArtifact.ts"
 
@@ -23,8 +24,15 @@ const shardMatches = (prefix: string) => (shard: string): boolean => {
   return isShardName(shard) && (lowered.length >= 2 ? shard === lowered.slice(0, 2) : shard.startsWith(lowered))
 }
 
-/** Walks `<root>/<namespace>/<shard>/`, reading each artifact's header; temp files are skipped. */
-export const listArtifacts = (root: string, { hashPrefix = "", namespace }: ListOptions): Stream.Stream<ListedArtifact, StorageError> => {
+/**
+ * Walks `<root>/<namespace>/<shard>/`, reading each artifact's header; temp
+ * files are skipped, and so are corrupt files (healed as `get` heals them).
+ */
+export const listArtifacts = (
+  root: string,
+  { hashPrefix = "", namespace }: ListOptions,
+  corrupt: CorruptEntries
+): Stream.Stream<ListedArtifact, StorageError> => {
   const directory = namespaceDirectory(root, namespace)
   return Stream.fromIterableEffect(namesIn(directory)).pipe(
     Stream.filter(shardMatches(hashPrefix)),
@@ -36,14 +44,14 @@ export const listArtifacts = (root: string, { hashPrefix = "", namespace }: List
     ),
     Stream.flattenIterable,
     Stream.mapEffect(({ hash, path }) =>
-      Effect.tryPromise({
-        try: async (): Promise<ReadonlyArray<ListedArtifact>> => {
-          const info = await readArtifactInfo(path, "list")
+      Effect.tryPromise({ try: () => readArtifactInfo(path), catch: ioError("list", `read ${path}`) }).pipe(
+        Effect.flatMap((read): Effect.Effect<ReadonlyArray<ListedArtifact>> => {
+          const key = { namespace, hash }
           // Deleted since the directory was read: not listed.
-          return info === undefined ? [] : [{ key: { namespace, hash }, info }]
-        },
-        catch: asStorageError("list", `read ${path}`)
-      }), { concurrency: 8 }),
+          if (read === undefined) return Effect.succeed([])
+          return read._tag === "Corrupt" ? Effect.as(corrupt.heal(key, path, read), []) : Effect.succeed([{ key, info: read.info }])
+        })
+      ), { concurrency: 8 }),
     Stream.flattenIterable
   )
 }

@@ -5,9 +5,6 @@ import { Effect } from "effect"
 import { errorCode } from "./errors.ts"
 import { isTempName, tempPathBeside } from "./layout.ts"
 
-/** A temp file this old belongs to a crashed upload: a live one keeps writing to it. */
-export const staleTempFileAgeMs = 10 * 60 * 1000
-
 const setupError = (message: string, cause: unknown) =>
   new StorageError({ operation: "check", message: `${message}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
 
@@ -42,14 +39,14 @@ const removeIfStale = async (path: string, olderThan: number): Promise<boolean> 
 }
 
 /**
- * Removes temp files of crashed uploads (older than `staleTempFileAgeMs`) at
- * `<root>/`, `<root>/<namespace>/` and `<root>/<namespace>/<shard>/`. Returns
- * how many were removed.
+ * Removes temp files of crashed uploads (last modified more than
+ * `staleAfterMs` before `now`) at `<root>/`, `<root>/<namespace>/` and
+ * `<root>/<namespace>/<shard>/`. Returns how many were removed.
  */
-export const removeStaleTempFiles = (root: string, now: number): Effect.Effect<number, StorageError> =>
+export const removeStaleTempFiles = (root: string, now: number, staleAfterMs: number): Effect.Effect<number, StorageError> =>
   Effect.tryPromise({
     try: async () => {
-      const olderThan = now - staleTempFileAgeMs
+      const olderThan = now - staleAfterMs
       let removed = 0
       const sweep = async (directory: string, depth: number): Promise<void> => {
         for (const entry of await entriesOf(directory)) {
@@ -68,12 +65,12 @@ export const removeStaleTempFiles = (root: string, now: number): Effect.Effect<n
   })
 
 /** Creates the storage directory if needed, checks it is writable, and removes stale temp files. */
-export const prepareDirectory = (directory: string, now: number): Effect.Effect<void, StorageError> =>
+export const prepareDirectory = (directory: string, now: number, staleAfterMs: number): Effect.Effect<void, StorageError> =>
   Effect.gen(function*() {
     yield* Effect.tryPromise({
       try: () => mkdir(directory, { recursive: true }),
       catch: (cause) => setupError(`could not create the storage directory ${directory}`, cause)
     })
     yield* verifyWritable(directory)
-    yield* removeStaleTempFiles(directory, now)
+    yield* removeStaleTempFiles(directory, now, staleAfterMs)
   })

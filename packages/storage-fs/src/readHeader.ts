@@ -1,10 +1,9 @@
 import type { ArtifactInfo } from "@hoard/core"
-import { corruptFile } from "./errors.ts"
-import type { Operation } from "./errors.ts"
 import { readStart } from "./fileIo.ts"
 import { decodeHeader } from "./header.ts"
 
 export interface FileStart {
+  readonly _tag: "Read"
   readonly info: ArtifactInfo
   /** Where the artifact's bytes start in the file. */
   readonly bodyOffset: number
@@ -14,8 +13,18 @@ export interface FileStart {
   readonly wholeFile: boolean
 }
 
-/** Reads and decodes an artifact file's header from an open fd, reading `readAhead` bytes in one go. */
-export const readHeader = async (fd: number, path: string, operation: Operation, readAhead: number): Promise<FileStart> => {
+/** Why a file is not a readable artifact: its contents, not the file system, are at fault. */
+export interface Unreadable {
+  readonly _tag: "Unreadable"
+  readonly reason: string
+}
+
+/**
+ * Reads and decodes an artifact file's header from an open fd, reading
+ * `readAhead` bytes in one go. A header that cannot be decoded is
+ * `Unreadable`; only a failing read rejects.
+ */
+export const readHeader = async (fd: number, readAhead: number): Promise<FileStart | Unreadable> => {
   let length = readAhead
   let bytes = await readStart(fd, length)
   let decoded = decodeHeader(bytes)
@@ -26,10 +35,10 @@ export const readHeader = async (fd: number, path: string, operation: Operation,
   }
   switch (decoded._tag) {
     case "Corrupt":
-      throw corruptFile(operation, path, decoded.reason)
+      return { _tag: "Unreadable", reason: decoded.reason }
     case "NeedBytes":
-      throw corruptFile(operation, path, "it ends inside its metadata block")
+      return { _tag: "Unreadable", reason: "it ends inside its metadata block" }
     case "Decoded":
-      return { info: decoded.info, bodyOffset: decoded.bodyOffset, bytes, wholeFile: bytes.byteLength < length }
+      return { _tag: "Read", info: decoded.info, bodyOffset: decoded.bodyOffset, bytes, wholeFile: bytes.byteLength < length }
   }
 }

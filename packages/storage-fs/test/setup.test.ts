@@ -67,6 +67,33 @@ describe("FsStorage setup", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => readdir(directory)), ["team"])
     }))
 
+  it.live("sweeps temp files of crashed uploads while running, keeps fresh ones and artifacts", () =>
+    Effect.gen(function*() {
+      const directory = yield* tempDirectory
+      yield* Layer.build(FsStorage.layer({ directory, staleTempFileAge: "5 seconds", tempSweepInterval: "100 millis" }))
+      // Created after the start-up sweep: only a sweep while running can remove them.
+      const shard = join(directory, "team", "ab")
+      yield* Effect.promise(() => mkdir(shard, { recursive: true }))
+      const old = new Date(Date.now() - 60 * 1000)
+      const files = { crashed: join(shard, ".tmp-crashed"), live: join(shard, ".tmp-live"), artifact: join(shard, "ab12") }
+      for (const path of Object.values(files)) yield* Effect.promise(() => writeFile(path, "x"))
+      for (const path of [files.crashed, files.artifact]) yield* Effect.promise(() => utimes(path, old, old))
+
+      const remaining = () => Effect.promise(() => readdir(shard).then((names) => names.sort()))
+      for (let i = 0; i < 40 && (yield* remaining()).includes(".tmp-crashed"); i++) yield* Effect.sleep("50 millis")
+      assert.deepStrictEqual(yield* remaining(), [".tmp-live", "ab12"])
+    }))
+
+  it.effect("refuses a sweep interval or temp-file age that is not a positive duration", () =>
+    Effect.gen(function*() {
+      const directory = yield* tempDirectory
+      for (const options of [{ tempSweepInterval: 0 }, { staleTempFileAge: "-1 minutes" as const }]) {
+        const error = yield* Effect.flip(Layer.build(FsStorage.layer({ directory, ...options })))
+        assert.strictEqual(error._tag, "StorageError")
+        assert.include(error.message, "must be a positive duration")
+      }
+    }))
+
   it.effect("check fails once the directory is gone", () =>
     Effect.gen(function*() {
       const directory = join(yield* tempDirectory, "cache")

@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { FsStorage } from "@hoard/storage-fs"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 
 /** A fresh directory under the OS temp dir, removed when the scope closes. */
 export const tempDirectory = Effect.acquireRelease(
@@ -10,5 +9,3 @@ export const tempDirectory = Effect.acquireRelease(
   (directory) => Effect.promise(() => rm(directory, { recursive: true, force: true }))
 )
 
-/** FsStorage over a fresh temp directory, removed with the layer. */
-export const tempFsStorage = Layer.unwrap(Effect.map(tempDirectory, (directory) => FsStorage.layer({ directory })))

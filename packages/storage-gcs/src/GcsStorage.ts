@@ -4,6 +4,7 @@ import type { ArtifactInfo, ArtifactKey, ArtifactStorageShape, ListedArtifact, N
 import { Clock, Effect, Layer, Option, Result, Stream } from "effect"
 import type { Scope } from "effect"
 import { makeClients } from "./client.ts"
+import { makeCorruptObjects } from "./corruptObjects.ts"
 import { GenerationChanged, readGeneration } from "./download.ts"
 import { isObjectMissing, storageError } from "./failures.ts"
 import type { FailureContext } from "./failures.ts"
@@ -28,12 +29,21 @@ const listedPrefixes = (response: unknown): Array<string> => {
   return Array.isArray(prefixes) ? prefixes.filter((prefix): prefix is string => typeof prefix === "string") : []
 }
 
+/** A GCS `ArtifactStorage`, with what it has found there. */
+export interface GcsStorageShape extends ArtifactStorageShape {
+  /**
+   * How many corrupt objects (missing or malformed Hoard metadata, or a size
+   * other than recorded) it has found since it was made; each is a miss.
+   */
+  readonly corruptEntries: Effect.Effect<number>
+}
+
 /**
  * A Google Cloud Storage `ArtifactStorage`. Runs the readiness check before it
  * returns, so that a wrong bucket, endpoint or credentials fail at startup. The
  * scope closes the upload connections.
  */
-export const make = (options: GcsStorageOptions): Effect.Effect<ArtifactStorageShape, StorageError, Scope.Scope> =>
+export const make = (options: GcsStorageOptions): Effect.Effect<GcsStorageShape, StorageError, Scope.Scope> =>
   Effect.gen(function*() {
     const { prefix, timeoutMs } = yield* validateOptions(options)
     const clients = yield* Effect.try({
@@ -52,13 +62,13 @@ export const make = (options: GcsStorageOptions): Effect.Effect<ArtifactStorageS
     const callSdk = <A>(call: () => Promise<A>): Effect.Effect<A, unknown> =>
       Effect.tryPromise({ try: call, catch: (error) => error }).pipe(backendTimeout(timeoutMs))
 
-    const corrupt = (operation: StorageError["operation"], name: string, reason: string) =>
-      new StorageError({ operation, message: `${urlOf(name)} is not a valid Hoard artifact: ${reason}` })
+    const corrupt = makeCorruptObjects()
 
-    const infoOf = (operation: StorageError["operation"], name: string, object: FileMetadata) =>
+    /** The artifact info stored with an object; none (reported once) when the object holds no valid artifact. */
+    const infoOf = (key: ArtifactKey, name: string, object: FileMetadata): Effect.Effect<Option.Option<ArtifactInfo>> =>
       Result.match(decodeInfo(object), {
-        onSuccess: (info) => Effect.succeed(info),
-        onFailure: (reason) => Effect.fail(corrupt(operation, name, reason))
+        onSuccess: (info) => Effect.succeedSome(info),
+        onFailure: (reason) => Effect.as(corrupt.report(key, urlOf(name), generationOf(object), reason), Option.none())
       })
 
     /** The object's metadata, or none when it does not exist. */
@@ -77,14 +87,16 @@ export const make = (options: GcsStorageOptions): Effect.Effect<ArtifactStorageS
       return objectMetadata("head", name).pipe(
         Effect.flatMap(Option.match({
           onNone: () => Effect.succeedNone,
-          onSome: (object) => Effect.asSome(infoOf("head", name, object))
+          onSome: (object) => infoOf(key, name, object)
         }))
       )
     }
 
     const readBody = (name: string, object: FileMetadata, info: ArtifactInfo) => {
       const generation = generationOf(object)
-      if (generation === undefined) return Effect.fail(corrupt("get", name, "the backend reported no generation"))
+      if (generation === undefined) {
+        return Effect.fail(new StorageError({ operation: "get", message: `${urlOf(name)}: the backend reported no generation` }))
+      }
       const url = clients.mediaUrl(options.bucket, name, generation)
       return Effect.succeed(readGeneration({
         url,
@@ -112,9 +124,10 @@ export const make = (options: GcsStorageOptions): Effect.Effect<ArtifactStorageS
           onNone: () => Effect.succeedNone,
           onSome: (object) =>
             Effect.gen(function*() {
-              const info = yield* infoOf("get", name, object)
-              const body = yield* readBody(name, object, info)
-              return Option.some({ info, body })
+              const info = yield* infoOf(key, name, object)
+              if (Option.isNone(info)) return Option.none()
+              const body = yield* readBody(name, object, info.value)
+              return Option.some({ info: info.value, body })
             })
         }))
       )
@@ -162,9 +175,12 @@ export const make = (options: GcsStorageOptions): Effect.Effect<ArtifactStorageS
       Effect.forEach(objects, (object) => {
         const name = object.name ?? ""
         const hash = names.hashOf(namespace, name)
-        return hash === undefined
-          ? Effect.succeed([])
-          : Effect.map(infoOf("list", name, object), (info): Array<ListedArtifact> => [{ key: { namespace, hash }, info }])
+        if (hash === undefined) return Effect.succeed([])
+        const key = { namespace, hash }
+        return Effect.map(
+          infoOf(key, name, object),
+          (info): Array<ListedArtifact> => (Option.isSome(info) ? [{ key, info: info.value }] : [])
+        )
       }).pipe(Effect.map((entries) => entries.flat()))
 
     const list: ArtifactStorageShape["list"] = ({ hashPrefix, namespace }) => {
@@ -232,7 +248,7 @@ export const make = (options: GcsStorageOptions): Effect.Effect<ArtifactStorageS
       Effect.asVoid
     )
 
-    const storage: ArtifactStorageShape = { put, get, head, delete: remove, list, namespaces, check }
+    const storage: GcsStorageShape = { put, get, head, delete: remove, list, namespaces, check, corruptEntries: corrupt.count }
     yield* check
     return storage
   })

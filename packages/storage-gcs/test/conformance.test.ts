@@ -1,7 +1,9 @@
 import { storageConformance } from "@hoard/storage-testkit"
 import { inject } from "vitest"
 import { GcsStorage } from "../src/index.ts"
+import { gcsCorruptions } from "./support/corruptions.ts"
 
-const gcsStorage = GcsStorage.layer({ bucket: "hoard-conformance", prefix: "ci/cache", emulatorHost: inject("gcsEmulatorHost") })
+const bucket = "hoard-conformance"
+const gcsStorage = GcsStorage.layer({ bucket, prefix: "ci/cache", emulatorHost: inject("gcsEmulatorHost") })
 
-storageConformance("gcs", gcsStorage)
+storageConformance("gcs", gcsStorage, { corruptions: gcsCorruptions(bucket, "ci/cache") })

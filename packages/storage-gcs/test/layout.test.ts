@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { ArtifactStorageShape } from "@hoard/core"
 import { bytesOf, chunked, randomBytes, randomHash, randomNamespace, sha256 } from "@hoard/storage-testkit"
-import { Effect, Exit, Option, Stream } from "effect"
+import { Effect, Exit, Logger, Option, Stream } from "effect"
 import { GcsStorage } from "../src/index.ts"
 import { emulatorOptions, freshBucket, rawClient } from "./support/emulator.ts"
 
@@ -111,7 +111,7 @@ describe("GcsStorage object layout", () => {
       assert.match(error?.message ?? "", /was replaced or deleted while it was being read/u)
     }).pipe(Effect.scoped))
 
-  it.live("objects under the prefix that are not artifacts are skipped by list and corrupt ones fail get", () =>
+  it.live("objects under the prefix that are not artifacts are skipped; corrupt ones are misses, logged once and counted", () =>
     Effect.gen(function*() {
       const options = emulatorOptions({ prefix: "p" })
       const storage = yield* GcsStorage.make(options)
@@ -119,17 +119,26 @@ describe("GcsStorage object layout", () => {
       const hash = randomHash()
       yield* putBytes(storage, { namespace, hash }, randomBytes(10), "real")
       const bucket = rawClient().bucket(options.bucket)
-      const foreignHash = randomHash()
+      const foreign = { namespace, hash: randomHash() }
       yield* Effect.promise(() => bucket.file(`p/${namespace}/README.txt`).save("not an artifact", { resumable: false }))
-      yield* Effect.promise(() => bucket.file(`p/${namespace}/${foreignHash}`).save("no metadata", { resumable: false }))
+      yield* Effect.promise(() => bucket.file(`p/${namespace}/${foreign.hash}`).save("no metadata", { resumable: false }))
 
-      const get = yield* Effect.exit(storage.get({ namespace, hash: foreignHash }))
-      const error = Exit.findErrorOption(get).pipe(Option.getOrUndefined)
-      assert.strictEqual(error?._tag, "StorageError")
-      assert.match(error?.message ?? "", /is not a valid Hoard artifact/u)
-      const listed = yield* Effect.exit(listedHashes(storage, namespace))
-      assert.isTrue(Exit.isFailure(listed), "a corrupt artifact fails the listing rather than hiding")
-      yield* Effect.promise(() => bucket.file(`p/${namespace}/${foreignHash}`).delete())
-      assert.deepStrictEqual(yield* listedHashes(storage, namespace), [hash], "the README is not listed")
+      const warnings: Array<string> = []
+      const captured = Logger.layer([
+        Logger.make((options) => {
+          if (options.logLevel === "Warn") warnings.push((options.message as ReadonlyArray<unknown>).map(String).join(" "))
+        })
+      ])
+      yield* Effect.gen(function*() {
+        for (let i = 0; i < 2; i++) {
+          assert.isTrue(Option.isNone(yield* storage.get(foreign)), "get misses")
+          assert.isTrue(Option.isNone(yield* storage.head(foreign)), "head misses")
+          assert.deepStrictEqual(yield* listedHashes(storage, namespace), [hash], "neither the README nor the corrupt object is listed")
+        }
+      }).pipe(Effect.provide(captured))
+      assert.strictEqual(yield* storage.corruptEntries, 1)
+      assert.strictEqual(warnings.length, 1, `one warning, got ${JSON.stringify(warnings)}`)
+      assert.include(warnings[0] ?? "", `${namespace}/${foreign.hash}`)
+      assert.include(warnings[0] ?? "", "metadata is missing or malformed")
     }).pipe(Effect.scoped))
 })

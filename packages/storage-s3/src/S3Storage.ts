@@ -12,6 +12,7 @@ import type { ArtifactInfo, ArtifactKey, ArtifactStorageShape, ListedArtifact } 
 import { Clock, Effect, Layer, Option, Result, Stream } from "effect"
 import type { Scope } from "effect"
 import { makeBodySource } from "./BodySource.ts"
+import { makeCorruptObjects } from "./corruptObjects.ts"
 import { describeS3Error, errorCodeOf, httpStatusOf, isNotFound, storageError } from "./errors.ts"
 import type { ErrorContext } from "./errors.ts"
 import { decodeInfo, encodeInfo } from "./metadataCodec.ts"
@@ -24,6 +25,15 @@ import { upload } from "./upload.ts"
 export { optionsFromUrl } from "./optionsFromUrl.ts"
 export type { S3StorageOptions } from "./S3StorageOptions.ts"
 
+/** An `ArtifactStorage` on S3, with what it has found there. */
+export interface S3StorageShape extends ArtifactStorageShape {
+  /**
+   * How many corrupt objects (no or unreadable Hoard metadata, or a length
+   * other than recorded) it has found since it was made; each is a miss.
+   */
+  readonly corruptEntries: Effect.Effect<number>
+}
+
 /** An object as HeadObject found it: what the artifact is, and the ETag pinning this version. */
 interface Found {
   readonly info: ArtifactInfo
@@ -35,7 +45,7 @@ interface Found {
  * that fails with a StorageError naming the problem. The client is destroyed
  * when the scope closes.
  */
-export const make = (options: S3StorageOptions): Effect.Effect<ArtifactStorageShape, StorageError, Scope.Scope> =>
+export const make = (options: S3StorageOptions): Effect.Effect<S3StorageShape, StorageError, Scope.Scope> =>
   Effect.gen(function*() {
     const resolved = resolveOptions(options)
     if (typeof resolved === "string") {
@@ -64,30 +74,37 @@ export const describe = (options: S3StorageOptions): string => {
   return `s3://${options.bucket}${prefix === "" ? "" : `/${prefix}`}${where.length === 0 ? "" : ` (${where.join(", ")})`}`
 }
 
-const makeWithClient = (client: S3Client, options: ResolvedOptions): ArtifactStorageShape => {
+const makeWithClient = (client: S3Client, options: ResolvedOptions): S3StorageShape => {
   const { bucket } = options
+  const corrupt = makeCorruptObjects()
   const keys = makeObjectKeys(options.prefix)
   const context: ErrorContext = { bucket, endpointLabel: options.endpointLabel }
   const where = (objectKey: string) => `s3://${bucket}/${objectKey}`
 
-  const headObject = (
-    operation: StorageError["operation"],
-    objectKey: string
-  ): Effect.Effect<Option.Option<Found>, StorageError> =>
+  /** HeadObject of `objectKey`; undefined when there is no such object. */
+  const headOutput = (operation: StorageError["operation"], objectKey: string) =>
     Effect.tryPromise({
       try: (signal): Promise<HeadObjectCommandOutput | undefined> =>
         client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey }), { abortSignal: signal }).catch(
           (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))
         ),
       catch: (error) => storageError(operation, `cannot look up ${where(objectKey)}`, error, context)
-    }).pipe(Effect.flatMap((output) => {
+    })
+
+  /** The artifact at `key`; none when there is no object, or when it holds no valid artifact (a corrupt one). */
+  const headObject = (
+    operation: StorageError["operation"],
+    key: ArtifactKey
+  ): Effect.Effect<Option.Option<Found>, StorageError> => {
+    const objectKey = keys.of(key)
+    return Effect.flatMap(headOutput(operation, objectKey), (output) => {
       if (output === undefined) return Effect.succeed(Option.none<Found>())
       return Result.match(decodeInfo(output.Metadata, output.ContentLength), {
-        onFailure: (problem) =>
-          Effect.fail(new StorageError({ operation, message: `cannot read ${where(objectKey)}: ${problem}` })),
+        onFailure: (problem) => Effect.as(corrupt.report(key, where(objectKey), output.ETag, problem), Option.none<Found>()),
         onSuccess: (info) => Effect.succeed(Option.some<Found>({ info, etag: output.ETag }))
       })
-    }))
+    })
+  }
 
   const put: ArtifactStorageShape["put"] = (key, body, { metadata, size }) =>
     Effect.gen(function*() {
@@ -115,7 +132,7 @@ const makeWithClient = (client: S3Client, options: ResolvedOptions): ArtifactSto
 
   const get: ArtifactStorageShape["get"] = (key) => {
     const objectKey = keys.of(key)
-    return Effect.map(headObject("get", objectKey), Option.map(({ etag, info }) => ({
+    return Effect.map(headObject("get", key), Option.map(({ etag, info }) => ({
       info,
       body: readPinnedBody({
         read: (signal) =>
@@ -132,13 +149,14 @@ const makeWithClient = (client: S3Client, options: ResolvedOptions): ArtifactSto
   }
 
   const head: ArtifactStorageShape["head"] = (key) =>
-    Effect.map(headObject("head", keys.of(key)), Option.map((found) => found.info))
+    Effect.map(headObject("head", key), Option.map((found) => found.info))
 
   const remove: ArtifactStorageShape["delete"] = (key) => {
     const objectKey = keys.of(key)
-    // S3 answers 204 whether or not the key existed: ask first.
-    return Effect.flatMap(headObject("delete", objectKey), (found) =>
-      Option.isNone(found)
+    // S3 answers 204 whether or not the key existed: ask first. Asked to,
+    // it deletes a corrupt object too.
+    return Effect.flatMap(headOutput("delete", objectKey), (found) =>
+      found === undefined
         ? Effect.succeed(false)
         : Effect.tryPromise({
           try: (signal) =>
@@ -179,12 +197,12 @@ const makeWithClient = (client: S3Client, options: ResolvedOptions): ArtifactSto
         Stream.mapEffect(
           (artifactKey: ArtifactKey) =>
             Effect.map(
-              headObject("list", keys.of(artifactKey)),
+              headObject("list", artifactKey),
               Option.map((found): ListedArtifact => ({ key: artifactKey, info: found.info }))
             ),
           { concurrency: options.listConcurrency }
         ),
-        // Deleted between the listing and the HeadObject.
+        // Deleted between the listing and the HeadObject, or corrupt.
         Stream.filter(Option.isSome),
         Stream.map((found) => found.value)
       )
@@ -231,5 +249,5 @@ const makeWithClient = (client: S3Client, options: ResolvedOptions): ArtifactSto
     }
   }).pipe(Effect.asVoid)
 
-  return ArtifactStorage.of({ put, get, head, delete: remove, list, namespaces, check })
+  return { put, get, head, delete: remove, list, namespaces, check, corruptEntries: corrupt.count }
 }

@@ -2,6 +2,8 @@ import { layer } from "@effect/vitest"
 import type { ArtifactStorage } from "@hoard/core"
 import type { Layer } from "effect"
 import { concurrencyTests } from "./suites/concurrency.ts"
+import { corruptionTests } from "./suites/corruption.ts"
+import type { Corruption } from "./suites/corruption.ts"
 import { deletionTests } from "./suites/deletion.ts"
 import { failedPutTests } from "./suites/failedPuts.ts"
 import { listingTests } from "./suites/listing.ts"
@@ -18,6 +20,15 @@ export interface ConformanceOptions {
    * (where it has such an option) so that they span several pages.
    */
   readonly manyNamespaces?: number
+  /**
+   * Ways to damage a stored artifact from outside the adapter, by name, as
+   * this backend can be damaged (a truncated file, an object whose metadata is
+   * missing or whose length disagrees with it...). For each, the suite stores
+   * artifacts, damages them, and checks that `get`, `head`, `list` and a batch
+   * of `head`s treat them as misses, never as errors. Without it (a backend
+   * that cannot be damaged from outside, such as memory) those tests are skipped.
+   */
+  readonly corruptions?: Readonly<Record<string, Corruption>>
 }
 
 /**
@@ -43,5 +54,6 @@ export const storageConformance = (
     deletionTests(it)
     listingTests(it)
     namespaceListingTests(it, suiteOptions)
+    corruptionTests(it, options?.corruptions ?? {})
   })
 }

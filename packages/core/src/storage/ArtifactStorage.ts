@@ -11,8 +11,9 @@ export interface ArtifactKey {
 }
 
 /**
- * The backend failed (unreachable, refused credentials, disk full, corrupt
- * data...). Never used for "not found": a miss is `Option.none()`.
+ * The backend failed (unreachable, refused credentials, permission denied,
+ * disk full...). Never used for "not found": a miss is `Option.none()`. Nor
+ * for a corrupt entry, which is a miss too (see `ArtifactStorageShape`).
  */
 export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
   operation: Schema.Literals(["put", "get", "head", "delete", "list", "namespaces", "check"]),
@@ -59,6 +60,15 @@ export interface ListedArtifact {
  * - Concurrent puts of one key leave one complete artifact (last writer wins).
  * - `get` returns the bytes and the metadata of one and the same version, even
  *   when a put replaces the artifact while it is being read.
+ * - A corrupt entry (stored data the backend cannot decode as an artifact:
+ *   a truncated, empty or garbled file, an object with missing or unparseable
+ *   metadata, bytes of another length than the metadata records) is a miss
+ *   everywhere, never a StorageError (never a 503): `get` and `head` answer
+ *   `Option.none()`, `list` leaves it out, so `get`, `head` and a batch of
+ *   `head`s agree about it. The adapter logs it once, with its key and the
+ *   reason, and counts it; it may remove it (or move it aside, bounded). A put
+ *   of the key stores a new version as usual. Faults of the backend itself
+ *   (unreachable, denied, disk full) are still StorageErrors, never misses.
  */
 export interface ArtifactStorageShape {
   readonly put: <E>(

@@ -2,6 +2,7 @@ import { S3Storage } from "@hoard/storage-s3"
 import { storageConformance } from "@hoard/storage-testkit"
 import { inject } from "vitest"
 import { createBucket, randomBucketName, testCredentials } from "../support/buckets.ts"
+import { s3Corruptions } from "../support/corruptions.ts"
 
 // radosgw checks SigV4 signatures and, like Ceph Pacific, does not accept the
 // SDK's default aws-chunked uploads with checksum trailers.
@@ -13,4 +14,7 @@ await createBucket(endpoint, bucket, clientConfig)
 // A small listing page: listing the suite's 30+ namespaces takes several ListObjectsV2 pages.
 const s3Storage = S3Storage.layer({ bucket, prefix: "cache", endpoint, credentials: testCredentials, clientConfig, listPageSize: 10 })
 
-storageConformance("S3 on Ceph radosgw", s3Storage, { largeArtifactBytes: 12 * 1024 * 1024 })
+storageConformance("S3 on Ceph radosgw", s3Storage, {
+  largeArtifactBytes: 12 * 1024 * 1024,
+  corruptions: s3Corruptions(endpoint, bucket, "cache", clientConfig)
+})

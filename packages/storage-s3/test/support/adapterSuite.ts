@@ -3,7 +3,7 @@ import { assert, layer } from "@effect/vitest"
 import type { ArtifactKey, ArtifactMetadata, ArtifactStorageShape } from "@hoard/core"
 import { S3Storage } from "@hoard/storage-s3"
 import { bytesOf, chunked, digestOf, failingAfter, randomBytes, randomHash, randomNamespace, sha256 } from "@hoard/storage-testkit"
-import { Cause, Deferred, Effect, Exit, Fiber, Option, Schedule, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Logger, Option, Schedule, Stream } from "effect"
 import type { Layer } from "effect"
 import { BodyFailed, MiB } from "./bodies.ts"
 import { rawClient } from "./buckets.ts"
@@ -162,7 +162,7 @@ export const adapterSuite = (name: string, bucketLayer: Layer.Layer<TestBucket>)
         assert.deepStrictEqual([...listed].sort(), [...namespaces].sort())
       }), testTimeout)
 
-    it.effect("an object Hoard did not write, or whose size disagrees with its metadata, is a StorageError", () =>
+    it.effect("an object Hoard did not write, or whose size disagrees with its metadata, is a miss, logged once and counted", () =>
       Effect.gen(function*() {
         const bucket = yield* TestBucket
         const storage = yield* S3Storage.make(bucket.options({ prefix: "foreign" }))
@@ -181,10 +181,28 @@ export const adapterSuite = (name: string, bucketLayer: Layer.Layer<TestBucket>)
             Metadata: { "size": "5", "created-at": "1700000000000", "duration-ms": "1" }
           }))
         )
-        assertStorageError(failureOf(yield* Effect.exit(storage.head(foreign))), /not written by Hoard/u)
-        assertStorageError(failureOf(yield* Effect.exit(storage.get(foreign))), /not written by Hoard/u)
-        assertStorageError(failureOf(yield* Effect.exit(storage.head(damaged))), /holds 3 bytes but its metadata records 5/u)
-        assertStorageError(failureOf(yield* Effect.exit(Stream.runCollect(storage.list({ namespace })))), /cannot read/u)
+        const warnings: Array<string> = []
+        const captured = Logger.layer([
+          Logger.make((options) => {
+            if (options.logLevel === "Warn") warnings.push((options.message as ReadonlyArray<unknown>).map(String).join(" "))
+          })
+        ])
+        yield* Effect.gen(function*() {
+          for (const key of [foreign, damaged, foreign, damaged]) {
+            assert.isTrue(Option.isNone(yield* storage.head(key)), `head of ${key.hash} misses`)
+            assert.isTrue(Option.isNone(yield* storage.get(key)), `get of ${key.hash} misses`)
+          }
+          assert.deepStrictEqual(yield* Stream.runCollect(storage.list({ namespace })), [], "list leaves them out")
+        }).pipe(Effect.provide(captured))
+        assert.strictEqual(yield* storage.corruptEntries, 2)
+        assert.strictEqual(warnings.length, 2, `one warning per object, got ${JSON.stringify(warnings)}`)
+        assert.include(warnings.find((line) => line.includes(foreign.hash)) ?? "", "not written by Hoard")
+        assert.include(warnings.find((line) => line.includes(damaged.hash)) ?? "", "holds 3 bytes but its metadata records 5")
+        assert.isTrue(yield* storage.delete(foreign), "delete removes a corrupt object when asked")
+        const left = yield* Effect.promise(() =>
+          client.send(new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: `foreign/${namespace}/` }))
+        )
+        assert.deepStrictEqual((left.Contents ?? []).map((object) => object.Key), [`foreign/${namespace}/${damaged.hash}`])
       }), testTimeout)
 
     it.effect("a body read after a same-size overwrite fails instead of yielding the new version's bytes", () =>
