@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob"
-import { ArtifactStorage, StorageError } from "@hoard/core"
+import { ArtifactStorage, makeCorruptObjects, StorageError } from "@hoard/core"
 import type { ArtifactKey, ArtifactStorageShape, ListedArtifact } from "@hoard/core"
 import { Clock, Effect, Layer, Option, Result, Stream } from "effect"
 import { fromBlobMetadata } from "./blobMetadata.ts"
@@ -13,7 +13,6 @@ import {
 } from "./AzureStorageOptions.ts"
 import type { AzureStorageOptions, ResolvedOptions } from "./AzureStorageOptions.ts"
 import { makeContainerClient } from "./containerClient.ts"
-import { makeCorruptObjects } from "./corruptObjects.ts"
 import { downloadBody } from "./download.ts"
 import { isBlobNotFound } from "./errors.ts"
 import { sdkCall } from "./sdkCall.ts"
@@ -71,7 +70,7 @@ const resolveOptions = (options: AzureStorageOptions): Effect.Effect<ResolvedOpt
 const makeShape = (client: ContainerClient, options: ResolvedOptions): AzureStorageShape => {
   const { container, listPageSize, prefix } = options
   const where = (key: ArtifactKey): string => `azure://${container}/${blobName(prefix, key)}`
-  const corrupt = makeCorruptObjects()
+  const corrupt = makeCorruptObjects("storage-azure")
 
   /** The info stored with a blob; none (reported once) when the blob holds no valid artifact. */
   const infoOf = (

@@ -1,10 +1,9 @@
 import type { FileMetadata } from "@google-cloud/storage"
-import { ArtifactStorage, StorageError } from "@hoard/core"
+import { ArtifactStorage, makeCorruptObjects, StorageError } from "@hoard/core"
 import type { ArtifactInfo, ArtifactKey, ArtifactStorageShape, ListedArtifact, Namespace } from "@hoard/core"
 import { Clock, Effect, Layer, Option, Result, Stream } from "effect"
 import type { Scope } from "effect"
 import { makeClients } from "./client.ts"
-import { makeCorruptObjects } from "./corruptObjects.ts"
 import { GenerationChanged, readGeneration } from "./download.ts"
 import { isObjectMissing, storageError } from "./failures.ts"
 import type { FailureContext } from "./failures.ts"
@@ -62,7 +61,7 @@ export const make = (options: GcsStorageOptions): Effect.Effect<GcsStorageShape,
     const callSdk = <A>(call: () => Promise<A>): Effect.Effect<A, unknown> =>
       Effect.tryPromise({ try: call, catch: (error) => error }).pipe(backendTimeout(timeoutMs))
 
-    const corrupt = makeCorruptObjects()
+    const corrupt = makeCorruptObjects("storage-gcs")
 
     /** The artifact info stored with an object; none (reported once) when the object holds no valid artifact. */
     const infoOf = (key: ArtifactKey, name: string, object: FileMetadata): Effect.Effect<Option.Option<ArtifactInfo>> =>

@@ -7,12 +7,11 @@ import {
   S3Client
 } from "@aws-sdk/client-s3"
 import type { HeadObjectCommandOutput } from "@aws-sdk/client-s3"
-import { ArtifactStorage, StorageError } from "@hoard/core"
+import { ArtifactStorage, makeCorruptObjects, StorageError } from "@hoard/core"
 import type { ArtifactInfo, ArtifactKey, ArtifactStorageShape, ListedArtifact } from "@hoard/core"
 import { Clock, Effect, Layer, Option, Result, Stream } from "effect"
 import type { Scope } from "effect"
 import { makeBodySource } from "./BodySource.ts"
-import { makeCorruptObjects } from "./corruptObjects.ts"
 import { describeS3Error, errorCodeOf, httpStatusOf, isNotFound, storageError } from "./errors.ts"
 import type { ErrorContext } from "./errors.ts"
 import { decodeInfo, encodeInfo } from "./metadataCodec.ts"
@@ -76,7 +75,7 @@ export const describe = (options: S3StorageOptions): string => {
 
 const makeWithClient = (client: S3Client, options: ResolvedOptions): S3StorageShape => {
   const { bucket } = options
-  const corrupt = makeCorruptObjects()
+  const corrupt = makeCorruptObjects("storage-s3")
   const keys = makeObjectKeys(options.prefix)
   const context: ErrorContext = { bucket, endpointLabel: options.endpointLabel }
   const where = (objectKey: string) => `s3://${bucket}/${objectKey}`

@@ -1,4 +1,4 @@
-import type { ArtifactKey } from "@hoard/core"
+import type { ArtifactKey } from "./ArtifactStorage.ts"
 import { Effect } from "effect"
 
 /** Versions already reported; the oldest are forgotten first, so memory stays bounded. */
@@ -10,6 +10,7 @@ const maxRemembered = 10_000
  * object under the prefix may be another tool's, and a delete after the read
  * could remove a version a concurrent put has just written. The next put of
  * the key replaces it. Each version is logged once, with its key, and counted.
+ * For the cloud adapters; `label` names the adapter in the log line.
  */
 export interface CorruptObjects {
   /** Logs and counts `version` of the object at `where` the first time it is reported. */
@@ -18,7 +19,7 @@ export interface CorruptObjects {
   readonly count: Effect.Effect<number>
 }
 
-export const makeCorruptObjects = (): CorruptObjects => {
+export const makeCorruptObjects = (label: string): CorruptObjects => {
   const reported = new Set<string>()
   let found = 0
   return {
@@ -30,7 +31,7 @@ export const makeCorruptObjects = (): CorruptObjects => {
         reported.add(id)
         found++
         return Effect.logWarning(
-          `storage-s3: the artifact ${key.namespace}/${key.hash} at ${where} is corrupt (${reason}); answering a miss`
+          `${label}: the artifact ${key.namespace}/${key.hash} at ${where} is corrupt (${reason}); answering a miss`
         ).pipe(Effect.annotateLogs({ namespace: key.namespace, hash: key.hash }))
       }),
     count: Effect.sync(() => found)
