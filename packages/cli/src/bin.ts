@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Effect, Exit, Runtime } from "effect"
+import { Cause, Console, Effect, Exit, Runtime } from "effect"
 import { Command } from "effect/cli"
 import { readFileSync } from "node:fs"
 import { hoardCommand } from "./cli.ts"
@@ -11,6 +11,8 @@ const { version } = JSON.parse(readFileSync(new URL("../package.json", import.me
 
 hoardCommand.pipe(
   Command.run({ version }),
+  // Every bad setting, from any source, is a ConfigError: one line, exit code 1.
+  Effect.tapErrorTag("ConfigError", (error) => Console.error(`hoard: ${error.message}`)),
   Effect.provide(NodeServices.layer),
   NodeRuntime.runMain({
     disableErrorReporting: true,

@@ -1,6 +1,6 @@
 export { hoardCommand } from "./cli.ts"
 export { hoardLayer, serveCommand } from "./commands/serve.ts"
-export { resolveServeConfig } from "./config/ServeConfig.ts"
+export { resolveFilePaths, resolveServeConfig } from "./config/ServeConfig.ts"
 export type { ConfigSources, ServeConfig, ServeFlags } from "./config/ServeConfig.ts"
 export { loadServeConfig } from "./config/loadConfig.ts"
 export { storageFromSpec } from "./config/storageLayer.ts"

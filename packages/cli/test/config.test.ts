@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -45,10 +45,12 @@ describe("serve configuration", () => {
   it.effect("takes the index from --index, HOARD_INDEX or the config file; a bad one fails with one line", () =>
     Effect.gen(function*() {
       const pg = "postgres://hoard:s3cret@127.0.0.1:5432/hoard"
-      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, index: "sqlite:flag.db" }, { HOARD_INDEX: pg }, { index: "sqlite:file.db" })).index, "sqlite:flag.db")
-      assert.strictEqual((yield* resolveServeConfig(noFlags, { HOARD_INDEX: pg }, { index: "sqlite:file.db" })).index, pg)
-      assert.strictEqual((yield* resolveServeConfig(noFlags, {}, { index: "sqlite:file.db" })).index, "sqlite:file.db")
-      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, dataDir: "/srv/hoard" }, {}, {})).index, "sqlite:/srv/hoard/hoard.db")
+      // The index URL holds a password: it stays Redacted through the chain.
+      const index = (config: { readonly index: Redacted.Redacted<string> }) => Redacted.value(config.index)
+      assert.strictEqual(index(yield* resolveServeConfig({ ...noFlags, index: "sqlite:flag.db" }, { HOARD_INDEX: pg }, { index: "sqlite:file.db" })), "sqlite:flag.db")
+      assert.strictEqual(index(yield* resolveServeConfig(noFlags, { HOARD_INDEX: pg }, { index: "sqlite:file.db" })), pg)
+      assert.strictEqual(index(yield* resolveServeConfig(noFlags, {}, { index: "sqlite:file.db" })), "sqlite:file.db")
+      assert.strictEqual(index(yield* resolveServeConfig({ ...noFlags, dataDir: "/srv/hoard" }, {}, {})), "sqlite:/srv/hoard/hoard.db")
 
       assert.strictEqual((yield* indexFromSpec("sqlite:rel/hoard.db")).description, `sqlite ${resolve("rel/hoard.db")}`)
       assert.strictEqual((yield* indexFromSpec("sqlite::memory:")).description, "sqlite in memory (lost at exit)")
@@ -76,7 +78,7 @@ describe("serve configuration", () => {
       assert.strictEqual(config.host, "127.0.0.1")
       assert.strictEqual(config.dataDir, resolve(".hoard"))
       assert.strictEqual(config.storage, resolve(".hoard", "artifacts"))
-      assert.strictEqual(config.index, `sqlite:${resolve(".hoard", "hoard.db")}`)
+      assert.strictEqual(Redacted.value(config.index), `sqlite:${resolve(".hoard", "hoard.db")}`)
       assert.strictEqual(config.maxArtifactBytes, 2 * 2 ** 30)
       assert.strictEqual(config.logLevel, "info")
       assert.deepStrictEqual(config.tokens, [])
@@ -88,32 +90,37 @@ describe("serve configuration", () => {
     Effect.gen(function*() {
       const file = { port: 1, host: "file-host", storage: "memory", tokens: ["file-token", { name: "ci", token: "ci-token" }], logLevel: "error" as const }
       const env = { HOARD_PORT: "2", HOARD_HOST: "env-host", HOARD_TOKENS: "env-a, env-b" }
-      const fromFile = yield* resolveServeConfig(noFlags, {}, file)
-      assert.deepStrictEqual([fromFile.port, fromFile.host, fromFile.storage, fromFile.logLevel], [1, "file-host", "memory", "error"])
-      assert.deepStrictEqual(fromFile.tokens, [
+      const fileTokens = [
         { name: "token-1", token: "file-token", teams: every },
         { name: "ci", token: "ci-token", teams: every }
-      ])
+      ]
+      const fromFile = yield* resolveServeConfig(noFlags, {}, file)
+      assert.deepStrictEqual([fromFile.port, fromFile.host, fromFile.storage, fromFile.logLevel], [1, "file-host", "memory", "error"])
+      assert.deepStrictEqual(fromFile.tokens, fileTokens)
       const fromEnv = yield* resolveServeConfig(noFlags, env, file)
       assert.deepStrictEqual([fromEnv.port, fromEnv.host], [2, "env-host"])
+      // HOARD_TOKENS and --token add to the file's tokens.
       assert.deepStrictEqual(fromEnv.tokens, [
-        { name: "token-1", token: "env-a", teams: every },
-        { name: "token-2", token: "env-b", teams: every }
+        ...fileTokens,
+        { name: "token-3", token: "env-a", teams: every },
+        { name: "token-4", token: "env-b", teams: every }
       ])
       const fromFlags = yield* resolveServeConfig({ port: 3, host: "flag-host", tokens: ["flag-token", "flag-token"] }, env, file)
       assert.deepStrictEqual([fromFlags.port, fromFlags.host], [3, "flag-host"])
-      // A repeated flag is one token.
-      assert.deepStrictEqual(fromFlags.tokens, [{ name: "token-1", token: "flag-token", teams: every }])
+      // A repeated flag is one token; --token wins over HOARD_TOKENS.
+      assert.deepStrictEqual(fromFlags.tokens, [...fileTokens, { name: "token-3", token: "flag-token", teams: every }])
+      const onlyFlags = yield* resolveServeConfig({ tokens: ["flag-token"] }, env, {})
+      assert.deepStrictEqual(onlyFlags.tokens, [{ name: "token-1", token: "flag-token", teams: every }])
     }))
 
   it.effect("explains bad values", () =>
     Effect.gen(function*() {
       const port = yield* Effect.flip(resolveServeConfig(noFlags, { HOARD_PORT: "http" }, {}))
-      assert.match(port.message, /invalid port http/)
+      assert.match(port.message, /^invalid HOARD_PORT "http": a port is an integer from 0 to 65535$/)
       const size = yield* Effect.flip(resolveServeConfig({ ...noFlags, maxArtifactSize: "huge" }, {}, {}))
-      assert.match(size.message, /invalid max artifact size "huge"/)
+      assert.match(size.message, /^invalid --max-artifact-size: "huge" is not a size: use bytes or a unit/)
       const level = yield* Effect.flip(resolveServeConfig({ ...noFlags, logLevel: "loud" }, {}, {}))
-      assert.match(level.message, /invalid log level "loud"/)
+      assert.match(level.message, /^invalid --log-level "loud": a log level is one of debug, info, warn, error$/)
       const storage = yield* Effect.flip(storageFromSpec("ftp://bucket/x"))
       assert.match(storage.message, /unsupported storage "ftp:\/\/bucket\/x"/)
       const budget = yield* Effect.flip(storageFromSpec("memory:lots"))
@@ -180,7 +187,7 @@ describe("teams, team-bound tokens and JWT in hoard.config.json", () => {
         [{ tokens: [42] }, "tokens[0]: Expected a token string"],
         [{ jwt: { issuer: "x" } }, "jwt: give `secret` (HS256) or `jwksUrl` (RS256/ES256)"],
         [{ jwt: { secret: "short" } }, "jwt.secret: an HS256 secret is at least 32 characters"],
-        [{ downloadUrlTtl: 0 }, "downloadUrlTtl: Expected a value greater than 0"],
+        [{ downloadUrlTtl: 0 }, "downloadUrlTtl: a download URL TTL is a whole number of seconds above 0"],
         [{ downloadUrlSecret: "short" }, "downloadUrlSecret: a download URL secret is at least 32 characters"],
         ["{ \"port\": 1,", "Expected"]
       ]
@@ -242,14 +249,15 @@ describe("teams, team-bound tokens and JWT in hoard.config.json", () => {
       assert.deepStrictEqual(config.teams, [])
     }))
 
-  it.effect("--token and HOARD_TOKENS stay plain tokens for every team and take precedence over file tokens; teams stay", () =>
+  it.effect("--token and HOARD_TOKENS stay plain tokens for every team, added to the file's tokens; teams stay", () =>
     Effect.gen(function*() {
       const dir = writeFiles({ "hoard.config.json": { teams, tokens: [{ name: "ci", token: writeToken, teams: { web: "read" } }] } })
+      const fileToken = { name: "ci", token: writeToken, teams: { web: "read" as const } }
       const fromFlag = yield* load(dir, { tokens: ["flag-token"] })
-      assert.deepStrictEqual(fromFlag.tokens, [{ name: "token-1", token: "flag-token", teams: every }])
+      assert.deepStrictEqual(fromFlag.tokens, [fileToken, { name: "token-2", token: "flag-token", teams: every }])
       assert.deepStrictEqual(fromFlag.teams.map((team) => team.slug), ["web", "docs"])
       const fromEnv = yield* load(dir, {}, { HOARD_TOKENS: "env-token" })
-      assert.deepStrictEqual(fromEnv.tokens, [{ name: "token-1", token: "env-token", teams: every }])
+      assert.deepStrictEqual(fromEnv.tokens, [fileToken, { name: "token-2", token: "env-token", teams: every }])
     }))
 
   it.effect("unnamed plain tokens get names that do not clash with configured ones", () =>
@@ -340,8 +348,10 @@ describe("management settings", () => {
       const secret = "f".repeat(32)
       const dir = writeFiles({ "hoard.config.json": { downloadUrlTtl: 60, downloadUrlSecret: secret, publicUrl: "https://cache.example.com/hoard/" } })
       const fromFile = yield* load(dir)
+      const secretOf = (config: { readonly downloadUrlSecret?: Redacted.Redacted<string> | undefined }) =>
+        config.downloadUrlSecret === undefined ? undefined : Redacted.value(config.downloadUrlSecret)
       assert.deepStrictEqual(
-        [fromFile.downloadUrlTtlSeconds, fromFile.downloadUrlSecret, fromFile.publicUrl],
+        [fromFile.downloadUrlTtlSeconds, secretOf(fromFile), fromFile.publicUrl],
         [60, secret, "https://cache.example.com/hoard"]
       )
       const fromEnv = yield* load(dir, {}, {
@@ -350,18 +360,18 @@ describe("management settings", () => {
         HOARD_PUBLIC_URL: "http://10.0.0.1:3000"
       })
       assert.deepStrictEqual(
-        [fromEnv.downloadUrlTtlSeconds, fromEnv.downloadUrlSecret, fromEnv.publicUrl],
+        [fromEnv.downloadUrlTtlSeconds, secretOf(fromEnv), fromEnv.publicUrl],
         [120, "e".repeat(40), "http://10.0.0.1:3000"]
       )
       const unset = yield* resolveServeConfig(noFlags, {}, {})
       assert.deepStrictEqual([unset.downloadUrlTtlSeconds, unset.downloadUrlSecret, unset.publicUrl], [undefined, undefined, undefined])
       const badTtl = yield* Effect.flip(resolveServeConfig(noFlags, { HOARD_DOWNLOAD_URL_TTL: "soon" }, {}))
-      assert.strictEqual(badTtl.message, "invalid HOARD_DOWNLOAD_URL_TTL soon: expected a whole number of seconds above 0")
+      assert.strictEqual(badTtl.message, "invalid HOARD_DOWNLOAD_URL_TTL \"soon\": a download URL TTL is a whole number of seconds above 0")
       const badSecret = yield* Effect.flip(resolveServeConfig(noFlags, { HOARD_DOWNLOAD_URL_SECRET: "short" }, {}))
       assert.strictEqual(badSecret.message, "invalid HOARD_DOWNLOAD_URL_SECRET: a download URL secret is at least 32 characters")
       assert.notInclude(badSecret.message, "short\"")
       const badUrl = yield* Effect.flip(resolveServeConfig(noFlags, { HOARD_PUBLIC_URL: "cache.example.com" }, {}))
-      assert.match(badUrl.message, /invalid public URL "cache\.example\.com"/)
+      assert.match(badUrl.message, /^invalid HOARD_PUBLIC_URL "cache\.example\.com": a public URL is http\(s\):\/\//)
     }))
 })
 

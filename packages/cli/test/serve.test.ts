@@ -82,9 +82,9 @@ describe("hoard serve", () => {
 
   it.each([
     [["--storage", "ftp://nope"], /unsupported storage "ftp:\/\/nope"/],
-    [["--max-artifact-size", "lots"], /invalid max artifact size "lots"/],
+    [["--max-artifact-size", "lots"], /hoard: invalid --max-artifact-size: "lots" is not a size/],
     [["--port", "http"], /port/i],
-    [["--log-level", "chatty"], /invalid log level "chatty"/]
+    [["--log-level", "chatty"], /hoard: invalid --log-level "chatty": a log level is one of debug, info, warn, error/]
   ] as const)("rejects bad config %j with a clear message and exit code 1", async (args, message) => {
     const dataDir = mkdtempSync(join(tmpdir(), "hoard-cli-"))
     const running = run(["serve", "--port", "0", "--data-dir", dataDir, ...args])
@@ -201,6 +201,40 @@ describe("hoard serve", () => {
     expect(running.output()).toMatch(message)
     expect(running.output()).not.toMatch(/\n\s+at /)
     expect(running.output()).not.toContain("ci-token-0123456789")
+  })
+
+  it("adds --token to the config file's team-bound tokens, and the banner counts both", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hoard-cli-"))
+    const fileToken = `web-${randomBytes(12).toString("hex")}`
+    const flagToken = `flag-${randomBytes(12).toString("hex")}`
+    writeFileSync(join(dir, "hoard.config.json"), JSON.stringify({
+      teams: [{ id: "team_web", slug: "web" }, { id: "team_docs", slug: "docs" }],
+      tokens: [{ name: "web-read", token: fileToken, teams: { web: "read" } }]
+    }))
+    const running = run(["serve", "--port", "0", "--storage", "memory", "--config", join(dir, "hoard.config.json"), "--data-dir", dir, "--token", flagToken])
+    const [, url] = await waitFor(running, /TURBO_API=(\S+)/)
+    await waitFor(running, /TURBO_TEAM=\S+/)
+    expect(running.output()).toContain("  tokens: 2 configured for 2 teams (1 for every team)\n")
+    for (const secret of [fileToken, flagToken]) expect(running.output()).not.toContain(secret)
+    const status = (team: string, token: string) =>
+      fetch(`${url}/v8/artifacts/status?slug=${team}`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.status)
+    // The file's token keeps its team; the flag's may use every team.
+    expect([await status("web", fileToken), await status("docs", fileToken)]).toEqual([200, 403])
+    expect([await status("web", flagToken), await status("docs", flagToken)]).toEqual([200, 200])
+    running.child.kill("SIGTERM")
+    expect(await running.exited).toBe(0)
+  })
+
+  it.each([
+    [["--port", "http"], {}, /^hoard: invalid --port "http": a port is an integer from 0 to 65535\n$/],
+    [[], { HOARD_PORT: "70000" }, /^hoard: invalid HOARD_PORT "70000": a port is an integer from 0 to 65535\n$/],
+    [[], { HOARD_DOWNLOAD_URL_SECRET: "short-secret" }, /^hoard: invalid HOARD_DOWNLOAD_URL_SECRET: a download URL secret is at least 32 characters\n$/]
+  ] as const)("prints a bad setting %j %j as one line, hoard: <message>, and exits 1", async (args, env, line) => {
+    const dataDir = mkdtempSync(join(tmpdir(), "hoard-cli-"))
+    const running = run(["serve", "--data-dir", dataDir, "--storage", "memory", ...args], env)
+    expect(await running.exited).toBe(1)
+    expect(running.output()).toMatch(line)
+    expect(running.output()).not.toContain("short-secret")
   })
 
   it("says so when the port is taken", async () => {

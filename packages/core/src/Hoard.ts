@@ -1,12 +1,12 @@
-import { Layer } from "effect"
-import type { AccessConfig } from "./access/AccessConfig.ts"
+import { Effect, Layer, Schema } from "effect"
+import { AccessConfig } from "./access/AccessConfig.ts"
 import * as RateLimits from "./access/RateLimits.ts"
 import * as TeamDirectory from "./access/TeamDirectory.ts"
 import * as TeamUsage from "./access/TeamUsage.ts"
 import { Auth, layerAccessTokens, layerStaticTokens } from "./auth/Auth.ts"
 import type { StaticToken } from "./auth/Auth.ts"
-import { HoardConfig } from "./HoardConfig.ts"
-import type { HoardConfigShape } from "./HoardConfig.ts"
+import { ConfigError, HoardConfig } from "./HoardConfig.ts"
+import type { HoardConfigOptions } from "./HoardConfig.ts"
 import type { CacheIndex } from "./index/CacheIndex.ts"
 import * as IndexWriter from "./index/IndexWriter.ts"
 import * as Reconciler from "./index/Reconciler.ts"
@@ -23,7 +23,7 @@ export type HoardServices =
   | RateLimits.RateLimits
   | HoardConfig
 
-export interface HoardOptions<E = never, EI = never> extends Partial<HoardConfigShape> {
+export interface HoardOptions<E = never, EI = never> extends HoardConfigOptions {
   /** The storage backend, e.g. `FsStorage.layer({ directory })`. */
   readonly storage: Layer.Layer<ArtifactStorage, E>
   /**
@@ -47,22 +47,42 @@ export interface HoardOptions<E = never, EI = never> extends Partial<HoardConfig
   readonly reconcile?: Reconciler.ReconcilerOptions | false
 }
 
-/** Composes the services of a Hoard server from plain options. */
-export const layer = <E, EI>(options: HoardOptions<E, EI>): Layer.Layer<HoardServices, E | EI> => {
-  const { access, auth, index, reconcile, storage, tokens, writer, ...config } = options
-  const hasAccessTokens = access !== undefined && ((access.tokens?.length ?? 0) > 0 || access.jwt !== undefined)
-  if (auth === undefined && !hasAccessTokens && (tokens === undefined || tokens.length === 0)) {
-    throw new Error(
-      "Hoard needs `tokens`, `access.tokens`/`access.jwt`, or an `auth` layer (`layerAllowAll` for an open cache)"
+const NonEmptyString = Schema.String.check(Schema.isMinLength(1, { message: "a token is not empty" }))
+
+/** Plain tokens: each a non-empty string, or `{ name?, token }`. */
+const StaticTokens = Schema.Array(Schema.Union([
+  NonEmptyString,
+  Schema.Struct({ name: Schema.optionalKey(NonEmptyString), token: NonEmptyString })
+]))
+
+const check = <S extends Schema.Decoder<unknown>>(schema: S, value: unknown, at: string) =>
+  Schema.decodeUnknownEffect(schema)(value).pipe(Effect.mapError((error) => ConfigError.fromIssue(error.issue, { at: [at] })))
+
+/**
+ * Composes the services of a Hoard server from plain options. Bad options
+ * (a too-short `downloadUrlSecret`, two teams with one slug, two tokens with
+ * one secret, no way to authenticate) fail the layer with a `ConfigError`
+ * naming the field.
+ */
+export const layer = <E, EI>(options: HoardOptions<E, EI>): Layer.Layer<HoardServices, E | EI | ConfigError> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const { access, auth, index, reconcile, storage, tokens, writer, ...config } = options
+    if (access !== undefined) yield* check(AccessConfig, access, "access")
+    if (tokens !== undefined) yield* check(StaticTokens, tokens, "tokens")
+    const hasAccessTokens = access !== undefined && ((access.tokens?.length ?? 0) > 0 || access.jwt !== undefined)
+    if (auth === undefined && !hasAccessTokens && (tokens === undefined || tokens.length === 0)) {
+      return yield* new ConfigError({
+        path: "tokens",
+        message: "Hoard needs `tokens`, `access.tokens`/`access.jwt`, or an `auth` layer (`layerAllowAll` for an open cache)"
+      })
+    }
+    const authLayer = auth ?? (hasAccessTokens ? layerAccessTokens(access) : layerStaticTokens(tokens!))
+    const teams = access === undefined || access.teams.length === 0
+      ? TeamDirectory.layerOpen
+      : TeamDirectory.layerConfigured(access)
+    const indexServices = Layer.mergeAll(IndexWriter.layer(writer), TeamUsage.layer()).pipe(Layer.provideMerge(index))
+    const background = reconcile === false ? Layer.empty : Reconciler.layer(reconcile)
+    return background.pipe(
+      Layer.provideMerge(Layer.mergeAll(authLayer, teams, RateLimits.layer, HoardConfig.layer(config), indexServices, storage))
     )
-  }
-  const authLayer = auth ?? (hasAccessTokens ? layerAccessTokens(access) : layerStaticTokens(tokens!))
-  const teams = access === undefined || access.teams.length === 0
-    ? TeamDirectory.layerOpen
-    : TeamDirectory.layerConfigured(access)
-  const indexServices = Layer.mergeAll(IndexWriter.layer(writer), TeamUsage.layer()).pipe(Layer.provideMerge(index))
-  const background = reconcile === false ? Layer.empty : Reconciler.layer(reconcile)
-  return background.pipe(
-    Layer.provideMerge(Layer.mergeAll(authLayer, teams, RateLimits.layer, HoardConfig.layer(config), indexServices, storage))
-  )
-}
+  }))

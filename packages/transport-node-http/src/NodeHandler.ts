@@ -21,7 +21,7 @@ export interface NodeHandlerOptions extends HoardAppOptions {
    * A request other than an upload must have sent its whole body within this
    * long, or its connection is closed: JSON bodies are small, and a client
    * trickling one would otherwise hold a connection for as long as it likes.
-   * (Uploads are held to a minimum rate instead: see `UploadLimits`.) Default 30 seconds.
+   * (Uploads are held to a minimum rate instead: `minUploadBytesPerSecond`.) Default 30 seconds.
    */
   readonly bodyTimeoutMillis?: number
 }

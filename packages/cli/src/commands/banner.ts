@@ -28,10 +28,12 @@ export const startupBanner = (
     : config.jwt.secret !== undefined
     ? "JWTs signed with the configured HS256 secret"
     : `JWTs signed by the keys at ${config.jwt.jwksUrl}`
+  // With teams, say how many tokens may use every one of them (`--token`s among them).
+  const everyTeam = tokens.filter((token) => token.teams["*"] !== undefined).length
   const tokenLine = generatedFile !== undefined
     ? `  token: generated on first start and kept in ${generatedFile}${teams.length > 0 ? " (every team)" : ""}`
     : `  tokens: ${tokens.length} configured${
-      teams.length > 0 ? ` for ${plural(teams.length, "team")}` : ""
+      teams.length > 0 ? ` for ${plural(teams.length, "team")}${everyTeam > 0 ? ` (${everyTeam} for every team)` : ""}` : ""
     }${jwt === undefined ? "" : `, and ${jwt}`}`
   const turboToken = generatedToken ?? (tokens.length > 0 ? "<one of your configured tokens>" : "<a JWT from your issuer>")
   return [

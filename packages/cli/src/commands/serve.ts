@@ -1,11 +1,13 @@
-import { Console, Effect, Option, References } from "effect"
+import { Console, Effect, Option, Redacted, References } from "effect"
 import { Command, Flag } from "effect/cli"
-import { Hoard } from "@hoard/core"
-import type { IndexError } from "@hoard/core"
+import { createHash } from "node:crypto"
+import type { IndexError, TokenConfig } from "@hoard/core"
 import { serve } from "@hoard/transport-node-http"
-import { ConfigError } from "../config/ConfigError.ts"
+import { ConfigError, Hoard } from "@hoard/core"
 import { loadServeConfig } from "../config/loadConfig.ts"
 import type { LogLevel, ServeConfig } from "../config/ServeConfig.ts"
+import { envVar, flagName, shownDefaults } from "../config/settings.ts"
+import type { SettingKey } from "../config/settings.ts"
 import { indexFromSpec } from "../config/indexLayer.ts"
 import type { IndexChoice } from "../config/indexLayer.ts"
 import { storageFromSpec } from "../config/storageLayer.ts"
@@ -14,18 +16,38 @@ import { resolveTokens } from "../config/tokens.ts"
 import type { ResolvedTokens } from "../config/tokens.ts"
 import { startupBanner } from "./banner.ts"
 
+/** A flag's help: what it does, then its env var and default (from the settings, so they are written once). */
+const help = (key: SettingKey, text: string, more = "") =>
+  `${text} (env ${envVar(key)}${shownDefaults[key] === undefined ? "" : `; default ${shownDefaults[key]}`}${more})`
+
+// Values are read, checked and defaulted by the configuration chain, not by
+// the flag parser: a bad --port fails like a bad HOARD_PORT, with one line.
+const flag = (
+  key: SettingKey,
+  text: string,
+  options: { readonly alias?: string; readonly metavar?: string; readonly more?: string } = {}
+) => {
+  const named = Flag.String(flagName(key).slice(2)).pipe(Flag.withDescription(help(key, text, options.more)))
+  const aliased = options.alias === undefined ? named : Flag.withAlias(named, options.alias)
+  return Flag.optional(options.metavar === undefined ? aliased : Flag.withMetavar(aliased, options.metavar))
+}
+
 const flags = {
-  port: Flag.Int("port").pipe(Flag.withAlias("p"), Flag.withDescription("Port to listen on (env HOARD_PORT; default 3000)"), Flag.optional),
-  host: Flag.String("host").pipe(Flag.withDescription("Interface to bind (env HOARD_HOST; default 127.0.0.1, use 0.0.0.0 for remote clients)"), Flag.optional),
-  basePath: Flag.String("base-path").pipe(Flag.withDescription("Serve under a path prefix, e.g. /cache (env HOARD_BASE_PATH)"), Flag.optional),
-  storage: Flag.String("storage").pipe(Flag.withAlias("s"), Flag.withDescription("memory, memory:<size>, a directory or file:// URL, gs://bucket/prefix, s3://bucket/prefix, azure://container/prefix (env HOARD_STORAGE; default <data-dir>/artifacts)"), Flag.optional),
-  index: Flag.String("index").pipe(Flag.withDescription("The cache index: sqlite:<path> or postgres://user:password@host/db for several replicas (env HOARD_INDEX; default sqlite:<data-dir>/hoard.db)"), Flag.optional),
-  dataDir: Flag.String("data-dir").pipe(Flag.withDescription("Folder for the generated token and default storage (env HOARD_DATA_DIR; default .hoard)"), Flag.optional),
-  token: Flag.String("token").pipe(Flag.withAlias("t"), Flag.withDescription("Accepted bearer token, for every team; repeat for several (env HOARD_TOKENS, comma-separated)"), Flag.atLeast(0)),
-  maxArtifactSize: Flag.String("max-artifact-size").pipe(Flag.withDescription("Largest accepted artifact, e.g. 500MB, 2GiB (env HOARD_MAX_ARTIFACT_SIZE; default 2GiB)"), Flag.optional),
-  logLevel: Flag.String("log-level").pipe(Flag.withDescription("debug, info, warn or error (env HOARD_LOG_LEVEL; default info)"), Flag.optional),
-  config: Flag.String("config").pipe(Flag.withAlias("c"), Flag.withDescription("JSON config file (env HOARD_CONFIG; default ./hoard.config.json when present)"), Flag.optional),
-  access: Flag.String("access").pipe(Flag.withDescription("JSON file with teams, tokens and jwt only, e.g. a mounted secret (env HOARD_ACCESS; or the config file's \"access\")"), Flag.optional)
+  port: flag("port", "Port to listen on", { alias: "p", metavar: "integer" }),
+  host: flag("host", "Interface to bind"),
+  basePath: flag("basePath", "Serve under a path prefix, e.g. /cache"),
+  storage: flag("storage", "memory, memory:<size>, a directory or file:// URL, gs://bucket/prefix, s3://bucket/prefix, azure://container/prefix", { alias: "s" }),
+  index: flag("index", "The cache index: sqlite:<path> or postgres://user:password@host/db for several replicas"),
+  dataDir: flag("dataDir", "Folder for the generated token and default storage"),
+  token: Flag.String("token").pipe(
+    Flag.withAlias("t"),
+    Flag.withDescription("Accepted bearer token, for every team, added to the config file's tokens; repeat for several (env HOARD_TOKENS, comma-separated)"),
+    Flag.atLeast(0)
+  ),
+  maxArtifactSize: flag("maxArtifactSize", "Largest accepted artifact, e.g. 500MB, 2GiB"),
+  logLevel: flag("logLevel", "debug, info, warn or error"),
+  config: flag("config", "JSON config file", { alias: "c" }),
+  access: flag("access", "JSON file with teams, tokens and jwt only, e.g. a mounted secret", { more: "; or the config file's \"access\"" })
 }
 
 const effectLogLevel: Record<LogLevel, "Debug" | "Info" | "Warn" | "Error"> = {
@@ -35,6 +57,14 @@ const effectLogLevel: Record<LogLevel, "Debug" | "Info" | "Warn" | "Error"> = {
   error: "Error"
 }
 
+/**
+ * A token as Hoard keeps it: only its SHA-256 digest. Plain tokens (`--token`,
+ * `HOARD_TOKENS`, string entries) have no minimum length, unlike a team-bound
+ * token's `token`, which a digest does not need.
+ */
+const asDigest = ({ token, ...rest }: TokenConfig): TokenConfig =>
+  token === undefined ? rest : { ...rest, sha256: createHash("sha256").update(token).digest("hex") }
+
 /** The services of a `hoard serve` with this configuration. */
 export const hoardLayer = (config: ServeConfig, storage: StorageChoice, index: IndexChoice, tokens: ResolvedTokens) =>
   Hoard.layer({
@@ -42,12 +72,12 @@ export const hoardLayer = (config: ServeConfig, storage: StorageChoice, index: I
     index: index.layer,
     access: {
       teams: config.teams,
-      tokens: tokens.tokens,
+      tokens: tokens.tokens.map(asDigest),
       ...(config.jwt !== undefined && { jwt: config.jwt })
     },
     maxArtifactBytes: config.maxArtifactBytes,
     ...(config.downloadUrlTtlSeconds !== undefined && { downloadUrlTtlSeconds: config.downloadUrlTtlSeconds }),
-    ...(config.downloadUrlSecret !== undefined && { downloadUrlSecret: config.downloadUrlSecret }),
+    ...(config.downloadUrlSecret !== undefined && { downloadUrlSecret: Redacted.value(config.downloadUrlSecret) }),
     ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl })
   })
 
@@ -71,7 +101,7 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
 
   yield* Effect.gen(function*() {
     const server = yield* serve({ port: config.port, host: config.host, basePath: config.basePath }).pipe(
-      Effect.mapError((error) => new ConfigError({ message: error.message }))
+      Effect.mapError((error) => new ConfigError({ path: "port", message: error.message }))
     )
     yield* Console.log(startupBanner(config, server, storage.description, index.description, tokens))
     yield* Effect.logDebug("ready")
@@ -85,8 +115,8 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
       error instanceof ConfigError
         ? error
         : isIndexError(error)
-        ? new ConfigError({ message: `index ${index.description} is not usable: ${error.message}` })
-        : new ConfigError({ message: `storage ${storage.description} is not usable: ${messageOf(error)}` })
+        ? new ConfigError({ path: "index", message: `index ${index.description} is not usable: ${error.message}` })
+        : new ConfigError({ path: "storage", message: `storage ${storage.description} is not usable: ${messageOf(error)}` })
     ),
     Effect.provideService(References.MinimumLogLevel, effectLogLevel[config.logLevel])
   )

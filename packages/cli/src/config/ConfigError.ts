@@ -1,11 +1,6 @@
-import { Schema } from "effect"
-import { CliError } from "effect/cli"
-
-/** A configuration mistake, shown to the operator as one clear line. */
-export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
-  message: Schema.String
-}) {
-  override get [CliError.userMessage]() {
-    return this.message
-  }
-}
+/**
+ * The one error every bad setting fails with, from every source (flags, env
+ * vars, files, and `Hoard.layer` itself); the `hoard` command prints its
+ * message as one line.
+ */
+export { ConfigError } from "@hoard/core"

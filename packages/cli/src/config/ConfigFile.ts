@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises"
 import { Effect, Schema, SchemaIssue, SchemaParser } from "effect"
 import type { SchemaAST } from "effect"
-import { ByteSizeInput, JwtConfig, TeamConfig, TokenConfig } from "@hoard/core"
-import { ConfigError } from "./ConfigError.ts"
+import { ConfigError, JwtConfig, TeamConfig, TokenConfig } from "@hoard/core"
+import { fields } from "./settings.ts"
 
 /** The older token entry: a secret that may use every team, optionally named. */
 export const PlainTokenConfig = Schema.Struct({
@@ -59,29 +59,22 @@ const Jwt = strict(JwtConfig, "a jwt section: { \"secret\" | \"jwksUrl\", \"issu
 
 /** `hoard.config.json`: every setting is optional; flags and env vars win over it. */
 export const ConfigFile = Schema.Struct({
-  port: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))),
-  host: Schema.optionalKey(Schema.String),
-  basePath: Schema.optionalKey(Schema.String),
-  storage: Schema.optionalKey(Schema.String),
-  dataDir: Schema.optionalKey(Schema.String),
-  index: Schema.optionalKey(Schema.String),
+  port: Schema.optionalKey(fields.port),
+  host: Schema.optionalKey(fields.host),
+  basePath: Schema.optionalKey(fields.basePath),
+  storage: Schema.optionalKey(fields.storage),
+  dataDir: Schema.optionalKey(fields.dataDir),
+  index: Schema.optionalKey(fields.index),
   tokens: Schema.optionalKey(Tokens),
   teams: Schema.optionalKey(Teams),
   jwt: Schema.optionalKey(Jwt),
   /** A file holding `{teams, tokens, jwt}`, relative to this config file. */
   access: Schema.optionalKey(NonEmptyString),
-  maxArtifactSize: Schema.optionalKey(ByteSizeInput),
-  logLevel: Schema.optionalKey(Schema.Literals(["debug", "info", "warn", "error"])),
-  /** How long a signed download URL stays valid, in seconds. */
-  downloadUrlTtl: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThan(0))),
-  /** The key signed download URLs are signed with (shared by every replica). */
-  downloadUrlSecret: Schema.optionalKey(Schema.String.check(Schema.isMinLength(32, {
-    message: "a download URL secret is at least 32 characters"
-  }))),
-  /** The URL clients reach Hoard at, base path included, for links the management API hands out. */
-  publicUrl: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^https?:\/\/[^/]/u, {
-    message: "a public URL is http(s)://host[:port][/base-path]"
-  })))
+  maxArtifactSize: Schema.optionalKey(fields.maxArtifactSize),
+  logLevel: Schema.optionalKey(fields.logLevel),
+  downloadUrlTtl: Schema.optionalKey(fields.downloadUrlTtl),
+  downloadUrlSecret: Schema.optionalKey(fields.downloadUrlSecret),
+  publicUrl: Schema.optionalKey(fields.publicUrl)
 })
 export type ConfigFile = typeof ConfigFile.Type
 
@@ -97,27 +90,6 @@ export const AccessFile = Schema.Struct({
 })
 export type AccessFile = typeof AccessFile.Type
 
-const standardFormatter = SchemaIssue.makeFormatterStandardSchemaV1({
-  leafHook: (issue) => issue._tag === "UnexpectedKey" ? "unknown key" : SchemaIssue.defaultLeafHook(issue)
-})
-
-/** `tokens[1].teams.web`, `teams[0]["odd key"]`. */
-const formatPath = (path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }>): string =>
-  path.reduce<string>((text, segment) => {
-    const key = typeof segment === "object" ? segment.key : segment
-    if (typeof key === "number") return `${text}[${key}]`
-    const name = String(key)
-    if (/^[A-Za-z_$][\w$]*$/u.test(name)) return text === "" ? name : `${text}.${name}`
-    return `${text}[${JSON.stringify(name)}]`
-  }, "")
-
-/** Every problem of a decoding issue on one line: `tokens[1].teams.web: Expected "read" | ...`. */
-export const formatIssue = (issue: SchemaIssue.Issue): string =>
-  standardFormatter(issue).issues.map(({ message, path }) => {
-    const where = formatPath(path ?? [])
-    return where === "" ? message : `${where}: ${message}`
-  }).join("; ")
-
 const readJsonFile = <S extends Schema.Decoder<unknown>>(
   schema: S,
   kind: string,
@@ -126,11 +98,11 @@ const readJsonFile = <S extends Schema.Decoder<unknown>>(
 ): Effect.Effect<S["Type"], ConfigError, S["DecodingServices"]> =>
   Effect.tryPromise({
     try: () => readFile(path, "utf8"),
-    catch: (error) => new ConfigError({ message: `cannot read ${kind} ${path}: ${(error as Error).message}` })
+    catch: (error) => new ConfigError({ path: kind === "access file" ? "access" : "config", message: `cannot read ${kind} ${path}: ${(error as Error).message}` })
   }).pipe(
     Effect.flatMap((text) =>
       Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(text, parseOptions).pipe(
-        Effect.mapError((error) => new ConfigError({ message: `invalid ${kind} ${path}: ${formatIssue(error.issue)}` }))
+        Effect.mapError((error) => ConfigError.fromIssue(error.issue, { prefix: `invalid ${kind} ${path}` }))
       )
     )
   )

@@ -1,17 +1,19 @@
 import { resolve } from "node:path"
-import { Effect } from "effect"
+import { Config, ConfigProvider, Effect, Option, Redacted, Schema, SchemaIssue } from "effect"
 import type { JwtConfig, TeamConfig, TokenConfig } from "@hoard/core"
-import { parseByteSize } from "@hoard/core"
-import type { AccessFile, ConfigFile } from "./ConfigFile.ts"
-import { ConfigError } from "./ConfigError.ts"
+import { ConfigError, parseByteSize } from "@hoard/core"
 import { checkAccess } from "./accessChecks.ts"
 import type { SourcedToken } from "./accessChecks.ts"
+import type { AccessFile, ConfigFile } from "./ConfigFile.ts"
+import { defaults, envVar, fields, flagName, reasons, secretSettings } from "./settings.ts"
+import type { LogLevel, SettingKey } from "./settings.ts"
 
-export type LogLevel = "debug" | "info" | "warn" | "error"
+export type { LogLevel } from "./settings.ts"
+export { defaults } from "./settings.ts"
 
 /** Settings given on the command line; `undefined` when the flag was absent. */
 export interface ServeFlags {
-  readonly port?: number | undefined
+  readonly port?: number | string | undefined
   readonly host?: string | undefined
   readonly basePath?: string | undefined
   readonly storage?: string | undefined
@@ -20,7 +22,8 @@ export interface ServeFlags {
   readonly tokens: ReadonlyArray<string>
   readonly maxArtifactSize?: string | undefined
   readonly logLevel?: string | undefined
-  /** `--access <file>`: read by `loadServeConfig`, not here. */
+  /** `--config <file>` and `--access <file>`: read by `loadServeConfig`. */
+  readonly config?: string | undefined
   readonly access?: string | undefined
 }
 
@@ -38,41 +41,154 @@ export interface ServeConfig {
   /** `memory`, `memory:<size>`, a directory, or a cloud URL. */
   readonly storage: string
   readonly dataDir: string
-  /** `sqlite:<path>` or a `postgres://` URL (a secret: never print it whole). */
-  readonly index: string
+  /** `sqlite:<path>` or a `postgres://` URL, whose password is a secret. */
+  readonly index: Redacted.Redacted<string>
   /** The configured teams; empty when every team name is its own namespace. */
   readonly teams: ReadonlyArray<TeamConfig>
   /**
-   * Every accepted token, team-bound (plain ones may use every team:
-   * `{"*": "admin"}`). Empty when none was configured: unless a JWT is,
-   * one is then generated and kept in the data dir.
+   * Every accepted token, team-bound: the config or access file's, then those
+   * of `--token` (or `HOARD_TOKENS`), which may use every team (`{"*": "admin"}`).
+   * Empty when none was configured: unless a JWT is, one is then generated
+   * and kept in the data dir.
    */
   readonly tokens: ReadonlyArray<TokenConfig>
   readonly jwt?: JwtConfig | undefined
   readonly maxArtifactBytes: number
   readonly logLevel: LogLevel
   readonly downloadUrlTtlSeconds?: number | undefined
-  readonly downloadUrlSecret?: string | undefined
+  readonly downloadUrlSecret?: Redacted.Redacted<string> | undefined
   /** The URL clients reach Hoard at (base path included), when it differs from the listening address. */
   readonly publicUrl?: string | undefined
 }
 
-export const defaults = {
-  port: 3000,
-  host: "127.0.0.1",
-  dataDir: ".hoard",
-  maxArtifactSize: "2GiB",
-  logLevel: "info"
-} as const
+/** One place settings come from, and how a message names a setting (and its `shown` value) there. */
+interface Source {
+  readonly provider: ConfigProvider.ConfigProvider
+  readonly name: (key: SettingKey, shown?: string) => string
+}
 
-const logLevels: ReadonlyArray<LogLevel> = ["debug", "info", "warn", "error"]
+const flagSource = (flags: ServeFlags): Source => ({
+  provider: ConfigProvider.fromUnknown({
+    port: flags.port,
+    host: flags.host,
+    basePath: flags.basePath,
+    storage: flags.storage,
+    dataDir: flags.dataDir,
+    index: flags.index,
+    maxArtifactSize: flags.maxArtifactSize,
+    logLevel: flags.logLevel,
+    config: flags.config,
+    access: flags.access,
+    ...(flags.tokens.length > 0 && { tokens: flags.tokens })
+  }),
+  name: (key, shown = "") => `${flagName(key)}${shown}`
+})
+
+/** `HOARD_*` env vars: the setting `maxArtifactSize` is `HOARD_MAX_ARTIFACT_SIZE` (and `HOARD_TOKEN` is the old `HOARD_TOKENS`). */
+const envSource = (env: Record<string, string | undefined>): Source => {
+  const legacyTokens = env["HOARD_TOKENS"] === undefined && env["HOARD_TOKEN"] !== undefined ? { HOARD_TOKENS: env["HOARD_TOKEN"] } : {}
+  return {
+    provider: ConfigProvider.fromEnvRecord({ ...env, ...legacyTokens }).pipe(
+      ConfigProvider.mapInput(([key, ...rest]) => [envVar(key as SettingKey), ...rest])
+    ),
+    name: (key, shown = "") => `${envVar(key)}${shown}`
+  }
+}
+
+const fileSource = (file: ConfigFile, configName: string): Source => ({
+  provider: ConfigProvider.fromUnknown(file),
+  name: (key, shown = "") => `${key}${shown} in ${configName}`
+})
+
+/**
+ * Settings read from `sources`, the first that has a setting winning, as one
+ * `ConfigProvider`. A bad value fails with a `ConfigError` naming the flag,
+ * env var or file it came from.
+ */
+const chainOf = (sources: ReadonlyArray<Source>) => {
+  const provider = sources.map((source) => source.provider).reduce((first, next) => ConfigProvider.orElse(first, next))
+  /** Where the value of `key` comes from, and the value when it is a plain string. */
+  const lookup = (key: SettingKey) =>
+    Effect.gen(function*() {
+      for (const source of sources) {
+        const node = yield* Effect.orDie(source.provider.load([key]))
+        if (node !== undefined) return { source, value: node.value }
+      }
+      return undefined
+    })
+  const sourceOf = (key: SettingKey) => Effect.map(lookup(key), (found) => found?.source.name(key) ?? key)
+  const toConfigError = (error: Config.ConfigError): Effect.Effect<ConfigError> => {
+    const cause = error.cause
+    if (!Schema.isSchemaError(cause)) return Effect.succeed(new ConfigError({ path: "", message: cause.message }))
+    const { issue } = cause
+    const [key, ...rest] = issue._tag === "Pointer" ? issue.path : []
+    if (key === undefined) return Effect.succeed(ConfigError.fromIssue(issue))
+    const inner = issue._tag === "Pointer" ? issue.issue : issue
+    const setting = key as SettingKey
+    const reason = (reasons as Partial<Record<SettingKey, string>>)[setting] ??
+      ConfigError.fromIssue(rest.length > 0 ? new SchemaIssue.Pointer(rest, inner) : inner).message
+    return Effect.map(lookup(setting), (found) => {
+      const value = found?.value
+      // The value, unless it is a secret or the reason already quotes it.
+      const shown = value === undefined || secretSettings.has(setting) || reason.includes(JSON.stringify(value))
+        ? ""
+        : ` ${JSON.stringify(value)}`
+      return new ConfigError({ path: String(key), message: `invalid ${found?.source.name(setting, shown) ?? setting}: ${reason}` })
+    })
+  }
+  return {
+    sourceOf,
+    read: <A>(config: Config.Config<A>): Effect.Effect<A, ConfigError> =>
+      config.parse(provider).pipe(Effect.catch((error) => Effect.flatMap(toConfigError(error), Effect.fail)))
+  }
+}
+
+/** A setting, read with its field's check. */
+const setting = <A>(key: SettingKey, schema: Schema.ConstraintCodec<A, unknown>): Config.Config<A> => Config.schema(schema, key)
+
+/** Plain tokens for every team: `--token` (repeated) or `HOARD_TOKENS` (comma-separated), kept `Redacted`. */
+const plainTokens = Config.schema(Schema.Union([Schema.Array(Schema.String), Schema.String]), "tokens").pipe(
+  Config.map((input) =>
+    [...new Set((typeof input === "string" ? input.split(",") : input).map((token) => token.trim()).filter(Boolean))].map((token) => Redacted.make(token))
+  ),
+  Config.withDefault([])
+)
+
+const settings = Config.all({
+  port: setting("port", fields.port).pipe(Config.withDefault(defaults.port)),
+  host: setting("host", fields.host).pipe(Config.withDefault(defaults.host)),
+  basePath: setting("basePath", fields.basePath).pipe(Config.withDefault(defaults.basePath)),
+  dataDir: setting("dataDir", fields.dataDir).pipe(Config.withDefault(defaults.dataDir), Config.map((dir) => resolve(dir))),
+  storage: Config.option(setting("storage", fields.storage)),
+  index: Config.option(setting("index", Schema.Redacted(fields.index))),
+  // Flags and env vars are strings (a number in the file reads as one too): the field's string form checks them.
+  maxArtifactBytes: setting("maxArtifactSize", fields.maxArtifactSize.members[1]).pipe(
+    Config.map((size) => parseByteSize(size)!),
+    Config.withDefault(defaults.maxArtifactBytes)
+  ),
+  logLevel: setting("logLevel", fields.logLevel).pipe(Config.withDefault(defaults.logLevel)),
+  downloadUrlTtlSeconds: Config.option(setting("downloadUrlTtl", fields.downloadUrlTtl)),
+  downloadUrlSecret: Config.option(setting("downloadUrlSecret", Schema.Redacted(fields.downloadUrlSecret))),
+  publicUrl: Config.option(setting("publicUrl", fields.publicUrl).pipe(Config.map((url) => url.replace(/\/+$/u, ""))))
+})
+
+/** `--config` and `--access`, from flags then env vars: they say where the rest comes from. */
+export const resolveFilePaths = (
+  flags: ServeFlags,
+  env: Record<string, string | undefined>
+): Effect.Effect<{ readonly config: Option.Option<string>; readonly access: Option.Option<string> }, ConfigError> =>
+  chainOf([flagSource(flags), envSource(env)]).read(Config.all({
+    config: Config.option(setting("config", Schema.String)),
+    access: Config.option(setting("access", Schema.String))
+  }))
 
 const describeFile = (path: string | undefined, kind: string) => path ?? `the ${kind}`
 
 /**
  * Merges the sources, first found wins: flags, then `HOARD_*` env vars, then
  * the config file (and the access file), then defaults. `teams`, `tokens` and
- * `jwt` may each come from the config file or the access file, not both.
+ * `jwt` may each come from the config file or the access file, not both;
+ * tokens from `--token` or `HOARD_TOKENS` are added to the file's.
  */
 export const resolveServeConfig = (
   flags: ServeFlags,
@@ -81,80 +197,43 @@ export const resolveServeConfig = (
   sources: ConfigSources = {}
 ): Effect.Effect<ServeConfig, ConfigError> =>
   Effect.gen(function*() {
-    const envPort = env["HOARD_PORT"]
-    const port = flags.port ?? (envPort === undefined ? undefined : Number(envPort)) ?? file.port ?? defaults.port
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      return yield* new ConfigError({ message: `invalid port ${envPort ?? port}: expected an integer from 0 to 65535` })
-    }
-
-    const sizeInput = flags.maxArtifactSize ?? env["HOARD_MAX_ARTIFACT_SIZE"] ?? file.maxArtifactSize ?? defaults.maxArtifactSize
-    const maxArtifactBytes = typeof sizeInput === "number" ? sizeInput : parseByteSize(sizeInput)
-    if (maxArtifactBytes === undefined) {
-      return yield* new ConfigError({ message: `invalid max artifact size "${sizeInput}": use bytes or a unit, e.g. 500MB or 2GiB` })
-    }
-
-    const logLevel = flags.logLevel ?? env["HOARD_LOG_LEVEL"] ?? file.logLevel ?? defaults.logLevel
-    if (!logLevels.includes(logLevel as LogLevel)) {
-      return yield* new ConfigError({ message: `invalid log level "${logLevel}": use one of ${logLevels.join(", ")}` })
-    }
+    const configName = describeFile(sources.configPath, "config file")
+    const commandLine = [flagSource(flags), envSource(env)]
+    const chain = chainOf([...commandLine, fileSource(file, configName)])
+    const values = yield* chain.read(settings)
 
     // teams, tokens and jwt: from the config file or the access file, never both.
-    const configName = describeFile(sources.configPath, "config file")
     const access = sources.access
     for (const key of ["teams", "tokens", "jwt"] as const) {
       if (access !== undefined && file[key] !== undefined && access.file[key] !== undefined) {
-        return yield* new ConfigError({
-          message: `${key} are configured in both ${configName} and the access file ${access.path}: keep them in one file`
-        })
+        return yield* ConfigError.at([key], `${key} are configured in both ${configName} and the access file ${access.path}: keep them in one file`)
       }
     }
     const teamsFrom = file.teams !== undefined ? configName : access?.path
     const teams = file.teams ?? access?.file.teams ?? []
 
-    const plain = (secrets: ReadonlyArray<string>, source: string): ReadonlyArray<SourcedToken> =>
-      [...new Set(secrets)].map((token, index) => ({ entry: token, where: `${source} #${index + 1}` }))
-    const envTokens = (env["HOARD_TOKENS"] ?? env["HOARD_TOKEN"] ?? "").split(",").map((token) => token.trim()).filter(Boolean)
     const fromFile = (entries: ConfigFile["tokens"], path: string): ReadonlyArray<SourcedToken> =>
       (entries ?? []).map((entry, index) => ({ entry, where: `tokens[${index}] in ${path}` }))
-    const tokenEntries = flags.tokens.length > 0
-      ? plain(flags.tokens, "--token")
-      : envTokens.length > 0
-      ? plain(envTokens, "HOARD_TOKENS")
-      : file.tokens !== undefined
-      ? fromFile(file.tokens, configName)
-      : fromFile(access?.file.tokens, access?.path ?? "")
-    const tokens = yield* checkAccess({ teams, teamsFrom: teamsFrom ?? "", tokens: tokenEntries })
+    const fileTokens = file.tokens !== undefined ? fromFile(file.tokens, configName) : fromFile(access?.file.tokens, access?.path ?? "")
+    const plainSource = yield* chainOf(commandLine).sourceOf("tokens")
+    const plain = (yield* chainOf(commandLine).read(plainTokens)).map((token, index): SourcedToken => ({
+      entry: Redacted.value(token),
+      where: `${plainSource} #${index + 1}`
+    }))
+    const tokens = yield* checkAccess({ teams, teamsFrom: teamsFrom ?? "", tokens: [...fileTokens, ...plain] })
 
-    const ttlInput = env["HOARD_DOWNLOAD_URL_TTL"]
-    const downloadUrlTtlSeconds = ttlInput === undefined ? file.downloadUrlTtl : Number(ttlInput)
-    if (downloadUrlTtlSeconds !== undefined && !(Number.isInteger(downloadUrlTtlSeconds) && downloadUrlTtlSeconds > 0)) {
-      return yield* new ConfigError({ message: `invalid HOARD_DOWNLOAD_URL_TTL ${ttlInput}: expected a whole number of seconds above 0` })
-    }
-    const downloadUrlSecret = env["HOARD_DOWNLOAD_URL_SECRET"] || file.downloadUrlSecret
-    if (downloadUrlSecret !== undefined && downloadUrlSecret.length < 32) {
-      return yield* new ConfigError({ message: "invalid HOARD_DOWNLOAD_URL_SECRET: a download URL secret is at least 32 characters" })
-    }
-    const publicUrl = env["HOARD_PUBLIC_URL"] || file.publicUrl
-    if (publicUrl !== undefined && !/^https?:\/\/[^/]/u.test(publicUrl)) {
-      return yield* new ConfigError({ message: `invalid public URL "${publicUrl}": expected http(s)://host[:port][/base-path]` })
-    }
-
-    const dataDir = resolve(flags.dataDir ?? env["HOARD_DATA_DIR"] ?? file.dataDir ?? defaults.dataDir)
     const jwt = file.jwt ?? access?.file.jwt
+    const { dataDir, downloadUrlSecret, downloadUrlTtlSeconds, index, publicUrl, storage, ...rest } = values
     return {
-      port,
-      host: flags.host ?? env["HOARD_HOST"] ?? file.host ?? defaults.host,
-      basePath: flags.basePath ?? env["HOARD_BASE_PATH"] ?? file.basePath ?? "",
-      storage: flags.storage ?? env["HOARD_STORAGE"] ?? file.storage ?? resolve(dataDir, "artifacts"),
+      ...rest,
       dataDir,
-      index: flags.index ?? env["HOARD_INDEX"] ?? file.index ?? `sqlite:${resolve(dataDir, "hoard.db")}`,
+      storage: Option.getOrElse(storage, () => defaults.storage(dataDir)),
+      index: Option.getOrElse(index, () => Redacted.make(defaults.index(dataDir))),
       teams,
       tokens,
       ...(jwt !== undefined && { jwt }),
-      maxArtifactBytes,
-      logLevel: logLevel as LogLevel,
-      ...(downloadUrlTtlSeconds !== undefined && { downloadUrlTtlSeconds }),
-      ...(downloadUrlSecret !== undefined && { downloadUrlSecret }),
-      ...(publicUrl !== undefined && { publicUrl: publicUrl.replace(/\/+$/u, "") })
+      ...Option.match(downloadUrlTtlSeconds, { onNone: () => ({}), onSome: (seconds) => ({ downloadUrlTtlSeconds: seconds }) }),
+      ...Option.match(downloadUrlSecret, { onNone: () => ({}), onSome: (secret) => ({ downloadUrlSecret: secret }) }),
+      ...Option.match(publicUrl, { onNone: () => ({}), onSome: (url) => ({ publicUrl: url }) })
     }
   })

@@ -3,7 +3,7 @@ import { Effect, Redacted } from "effect"
 import type { Layer } from "effect"
 import type { CacheIndex } from "@hoard/core"
 import { PgIndex, SqliteIndex } from "@hoard/index-sql"
-import { ConfigError } from "./ConfigError.ts"
+import { ConfigError } from "@hoard/core"
 
 export interface IndexChoice {
   readonly layer: Layer.Layer<CacheIndex, unknown>
@@ -23,10 +23,11 @@ const withoutPassword = (url: URL): string => {
  * default is `sqlite:<data-dir>/hoard.db`; `sqlite::memory:` keeps it in
  * memory) or a `postgres://` / `postgresql://` URL.
  */
-export const indexFromSpec = (spec: string): Effect.Effect<IndexChoice, ConfigError> => {
+export const indexFromSpec = (index: string | Redacted.Redacted<string>): Effect.Effect<IndexChoice, ConfigError> => {
+  const spec = typeof index === "string" ? index : Redacted.value(index)
   if (spec.startsWith("sqlite:")) {
     const path = spec.slice("sqlite:".length)
-    if (path === "") return Effect.fail(new ConfigError({ message: "invalid index sqlite: give a file, e.g. sqlite:/var/lib/hoard/hoard.db" }))
+    if (path === "") return Effect.fail(new ConfigError({ path: "index", message: "invalid index sqlite: give a file, e.g. sqlite:/var/lib/hoard/hoard.db" }))
     const filename = path === ":memory:" || isAbsolute(path) ? path : resolve(path)
     return Effect.succeed({
       layer: SqliteIndex.layer({ filename }),
@@ -38,11 +39,12 @@ export const indexFromSpec = (spec: string): Effect.Effect<IndexChoice, ConfigEr
     try {
       url = new URL(spec)
     } catch {
-      return Effect.fail(new ConfigError({ message: "invalid index URL: expected postgres://user:password@host:port/database" }))
+      return Effect.fail(new ConfigError({ path: "index", message: "invalid index URL: expected postgres://user:password@host:port/database" }))
     }
     return Effect.succeed({ layer: PgIndex.layer({ url: Redacted.make(spec) }), description: `postgres ${withoutPassword(url)}` })
   }
   return Effect.fail(new ConfigError({
+    path: "index",
     message: `unsupported index "${spec.replace(/\/\/[^@/]*@/u, "//***@")}": use sqlite:<path> or postgres://user:password@host:port/database`
   }))
 }

@@ -6,7 +6,7 @@ import { FsStorage } from "@hoard/storage-fs"
 import { MemoryStorage } from "@hoard/storage-memory"
 import { parseByteSize } from "@hoard/core"
 import { cloudStorageSchemes } from "./cloudStorage.ts"
-import { ConfigError } from "./ConfigError.ts"
+import { ConfigError } from "@hoard/core"
 
 export interface StorageChoice {
   readonly layer: Layer.Layer<ArtifactStorage, unknown>
@@ -26,7 +26,7 @@ export const storageFromSpec = (
     const sizeInput = spec.slice("memory:".length)
     const maxBytes = sizeInput === "" ? undefined : parseByteSize(sizeInput)
     if (sizeInput !== "" && maxBytes === undefined) {
-      return Effect.fail(new ConfigError({ message: `invalid memory budget "${sizeInput}" in --storage ${spec}: e.g. memory:512MiB` }))
+      return Effect.fail(new ConfigError({ path: "storage", message: `invalid memory budget "${sizeInput}" in --storage ${spec}: e.g. memory:512MiB` }))
     }
     return Effect.succeed({
       layer: MemoryStorage.layer(maxBytes === undefined ? {} : { maxBytes }),
@@ -42,10 +42,11 @@ export const storageFromSpec = (
   if (cloud !== undefined) {
     return Effect.promise(cloud).pipe(
       Effect.flatMap((fromUrl) => fromUrl(spec, env)),
-      Effect.mapError((error) => new ConfigError({ message: `invalid storage URL ${spec}: ${error.message}` }))
+      Effect.mapError((error) => new ConfigError({ path: "storage", message: `invalid storage URL ${spec}: ${error.message}` }))
     )
   }
   return Effect.fail(new ConfigError({
+    path: "storage",
     message: `unsupported storage "${spec}": use memory, memory:<size>, a directory path or file:// URL, ${
       Object.keys(cloudStorageSchemes).map((name) => `${name}://`).join(", ")
     }`

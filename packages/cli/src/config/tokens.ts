@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import type { TokenConfig } from "@hoard/core"
 import { allTeams } from "@hoard/core"
-import { ConfigError } from "./ConfigError.ts"
+import { ConfigError } from "@hoard/core"
 import type { ServeConfig } from "./ServeConfig.ts"
 
 export interface ResolvedTokens {
@@ -42,6 +42,6 @@ export const resolveTokens = (
       })
       return generated((await readFile(file, "utf8")).trim())
     },
-    catch: (error) => new ConfigError({ message: `cannot keep a token in ${dataDir}: ${(error as Error).message}` })
+    catch: (error) => new ConfigError({ path: "dataDir", message: `cannot keep a token in ${dataDir}: ${(error as Error).message}` })
   })
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { Schema } from "effect"
 import { ByteSizeInput } from "../domain/ByteSize.ts"
 import { Namespace } from "../domain/Namespace.ts"
@@ -59,7 +60,9 @@ export type TokenConfig = typeof TokenConfig.Type
  */
 export const JwtConfig = Schema.Struct({
   secret: Schema.optionalKey(Schema.String.check(Schema.isMinLength(32, { message: "an HS256 secret is at least 32 characters" }))),
-  jwksUrl: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^https?:\/\//u, { message: "a JWKS URL is an http(s) URL" }))),
+  jwksUrl: Schema.optionalKey(Schema.String.check(Schema.makeFilter((url) =>
+    (/^https?:\/\//u.test(url) && URL.canParse(url)) || "a JWKS URL is an http(s) URL"
+  ))),
   issuer: Schema.optionalKey(Schema.String),
   audience: Schema.optionalKey(Schema.String),
   teamsClaim: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
@@ -69,10 +72,105 @@ export const JwtConfig = Schema.Struct({
 ))
 export type JwtConfig = typeof JwtConfig.Type
 
-/** Teams, tokens and JWT settings: who may use which team, and how. */
+/** How an access problem names a team, a token and the place teams come from (the CLI names files). */
+export interface AccessNames {
+  /** `teams[2]`, `teams[2] in /etc/hoard/access.json`. */
+  readonly team: (index: number) => string
+  /** `tokens[0]`, `tokens[0] in hoard.config.json`, `--token #1`. */
+  readonly token: (index: number) => string
+  /** Where the teams are configured, e.g. a file path; unset: not said. */
+  readonly teamsFrom?: string | undefined
+}
+
+const plainNames: AccessNames = { team: (index) => `teams[${index}]`, token: (index) => `tokens[${index}]` }
+
+/** A problem the field schemas cannot see: `path` is its field, `message` one line naming the entries. */
+export interface AccessProblem {
+  readonly path: ReadonlyArray<string | number>
+  readonly message: string
+}
+
+const digestOf = (token: TokenConfig): string =>
+  token.sha256 ?? createHash("sha256").update(token.token ?? "").digest("hex")
+
+/**
+ * The first cross-check an access config fails, if any: teams with one id or
+ * slug (a request names a team by either), tokens with one name or secret,
+ * names reserved for JWTs, tokens that grant no team, and grants of teams
+ * that are not configured.
+ */
+export const accessProblem = (
+  access: { readonly teams: ReadonlyArray<TeamConfig>; readonly tokens?: ReadonlyArray<TokenConfig> | undefined },
+  names: AccessNames = plainNames
+): AccessProblem | undefined => {
+  const { teams, tokens = [] } = access
+  const teamNames = new Map<string, { readonly index: number; readonly field: string }>()
+  for (const [index, team] of teams.entries()) {
+    for (const [field, value] of [["id", team.id as string], ["slug", team.slug]] as const) {
+      const other = teamNames.get(value)
+      if (other !== undefined && other.index !== index) {
+        return {
+          path: ["teams", index, field],
+          message: `${names.team(index)}: ${field} "${value}" is already the ${other.field} of teams[${other.index}]`
+        }
+      }
+      teamNames.set(value, { index, field })
+    }
+  }
+
+  const byName = new Map<string, number>()
+  const byDigest = new Map<string, number>()
+  for (const [index, token] of tokens.entries()) {
+    const where = names.token(index)
+    // JWT principals are named `jwt:<sub>`; a token must not pass for one.
+    if (token.name.startsWith("jwt:")) {
+      return { path: ["tokens", index, "name"], message: `token "${token.name}" (${where}): names starting with "jwt:" are reserved for JWTs` }
+    }
+    const sameName = byName.get(token.name)
+    if (sameName !== undefined) {
+      return { path: ["tokens", index, "name"], message: `two tokens are named "${token.name}": ${names.token(sameName)} and ${where}` }
+    }
+    byName.set(token.name, index)
+    const digest = digestOf(token)
+    const sameSecret = byDigest.get(digest)
+    if (sameSecret !== undefined) {
+      return {
+        path: ["tokens", index, token.token === undefined ? "sha256" : "token"],
+        message: `tokens "${tokens[sameSecret]!.name}" (${names.token(sameSecret)}) and "${token.name}" (${where}) have the same secret`
+      }
+    }
+    byDigest.set(digest, index)
+
+    const granted = Object.keys(token.teams)
+    if (granted.length === 0) {
+      return {
+        path: ["tokens", index, "teams"],
+        message: `token "${token.name}" (${where}) grants no team: give "teams": {"<team id or slug>": "read" | "read-write" | "admin"}`
+      }
+    }
+    const unknown = teams.length === 0 ? undefined : granted.find((team) => team !== "*" && !teamNames.has(team))
+    if (unknown !== undefined) {
+      return {
+        path: ["tokens", index, "teams", unknown],
+        message: `token "${token.name}" (${where}) grants team "${unknown}", which is not configured${
+          names.teamsFrom === undefined ? "" : ` in ${names.teamsFrom}`
+        } (teams: ${teams.map((team) => team.slug).join(", ")})`
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Teams, tokens and JWT settings: who may use which team, and how. Besides
+ * each field's own check, the whole passes `accessProblem`'s cross-checks.
+ */
 export const AccessConfig = Schema.Struct({
   teams: Schema.Array(TeamConfig),
   tokens: Schema.optionalKey(Schema.Array(TokenConfig)),
   jwt: Schema.optionalKey(JwtConfig)
-})
+}).check(Schema.makeFilter((access) => {
+  const problem = accessProblem(access)
+  return problem === undefined || problem.message
+}))
 export type AccessConfig = typeof AccessConfig.Type

@@ -15,8 +15,6 @@ import { HoardConfig } from "../HoardConfig.ts"
 import type { HoardConfigShape } from "../HoardConfig.ts"
 import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
 import type { ArtifactStorageShape } from "../storage/ArtifactStorage.ts"
-import { UploadLimits } from "./UploadLimits.ts"
-import type { UploadLimitsShape } from "./UploadLimits.ts"
 
 /** The services the HTTP handlers use, captured once when the routes are built. */
 export interface Services {
@@ -30,7 +28,6 @@ export interface Services {
   readonly usage: TeamUsageShape
   readonly rateLimits: RateLimitsShape
   readonly config: HoardConfigShape
-  readonly uploadLimits: UploadLimitsShape
 }
 
 export const Services = Effect.gen(function*() {
@@ -42,7 +39,6 @@ export const Services = Effect.gen(function*() {
     teams: yield* TeamDirectory,
     usage: yield* TeamUsage,
     rateLimits: yield* RateLimits,
-    config: yield* HoardConfig,
-    uploadLimits: yield* UploadLimits
+    config: yield* HoardConfig
   } satisfies Services
 })

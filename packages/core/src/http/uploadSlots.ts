@@ -1,7 +1,6 @@
 import { Effect } from "effect"
 import type { Scope } from "effect"
 import { ApiError, tooManyRequests } from "./ApiError.ts"
-import type { UploadLimitsShape } from "./UploadLimits.ts"
 
 /** Seconds a refused uploader is told to wait: uploads of typical artifacts finish well within it. */
 const retryAfterMillis = 5_000
@@ -14,7 +13,7 @@ export interface UploadSlots {
 }
 
 /** Counts uploads in progress on this server, in total and per token. */
-export const makeUploadSlots = (limits: Pick<UploadLimitsShape, "maxConcurrent" | "maxConcurrentPerToken">): UploadSlots => {
+export const makeUploadSlots = (limits: { readonly total: number; readonly perToken: number }): UploadSlots => {
   let total = 0
   const perToken = new Map<string, number>()
   const release = (tokenName: string) =>
@@ -28,13 +27,13 @@ export const makeUploadSlots = (limits: Pick<UploadLimitsShape, "maxConcurrent" 
     acquire: (tokenName) =>
       Effect.suspend(() => {
         const held = perToken.get(tokenName) ?? 0
-        if (held >= limits.maxConcurrentPerToken) {
+        if (held >= limits.perToken) {
           return Effect.fail(tooManyRequests(
             `token ${tokenName} already has ${held} uploads in progress, the most one token may have at once`,
             retryAfterMillis
           ))
         }
-        if (total >= limits.maxConcurrent) {
+        if (total >= limits.total) {
           return Effect.fail(new ApiError({
             status: 503,
             code: "too_many_uploads",

@@ -35,7 +35,7 @@ const startUpload = async (server: LimitedServer, hash: string, token: string, s
 describe("uploads slower than the minimum rate", () => {
   let server: LimitedServer
   beforeAll(async () => {
-    server = await startServerWithLimits({ minBytesPerSecond: 1000, rateWindowMillis: 1000 })
+    server = await startServerWithLimits({ minUploadBytesPerSecond: 1000, uploadRateWindowSeconds: 1 })
   })
   afterAll(() => server?.close())
 
@@ -80,7 +80,7 @@ describe("uploads in progress at once", () => {
   const held: Array<RawConnection> = []
   beforeAll(async () => {
     // A slow rate floor, so held uploads stay open for the test.
-    server = await startServerWithLimits({ maxConcurrent: 3, maxConcurrentPerToken: 2, minBytesPerSecond: 1, rateWindowMillis: 60_000 })
+    server = await startServerWithLimits({ maxConcurrentUploads: 3, maxConcurrentUploadsPerToken: 2, minUploadBytesPerSecond: 1, uploadRateWindowSeconds: 60 })
   })
   afterAll(async () => {
     for (const connection of held) connection.socket.destroy()

@@ -21,9 +21,9 @@ const decodeHeaders = decodeOrBadRequest(UploadHeaders, "artifact headers")
  * A read-only token gets 403 `forbidden`: turbo then stops uploading for the run.
  */
 export const upload = (services: Services) => {
-  const limits = services.uploadLimits
-  const slots = makeUploadSlots(limits)
-  const minimumRate = { minBytesPerSecond: limits.minBytesPerSecond, windowMillis: limits.rateWindowMillis }
+  const { config } = services
+  const slots = makeUploadSlots({ total: config.maxConcurrentUploads, perToken: config.maxConcurrentUploadsPerToken })
+  const minimumRate = { minBytesPerSecond: config.minUploadBytesPerSecond, windowMillis: config.uploadRateWindowSeconds * 1000 }
   return (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function*() {
       const { principal, team } = yield* authorizeTeam(services, request, "write")

@@ -1,0 +1,89 @@
+import { resolve } from "node:path"
+import { Schema, String as Str } from "effect"
+import { ByteSizeInput, DownloadUrlSecret, PublicUrl, defaultConfig } from "@hoard/core"
+
+/**
+ * The settings of `hoard serve` other than access (teams, tokens, jwt): each
+ * one's check and default, written once. The config file's schema, the
+ * chain that reads flags, env vars and the file (`ServeConfig.ts`) and the
+ * flags' help all come from here.
+ */
+
+export const logLevels = ["debug", "info", "warn", "error"] as const
+export type LogLevel = (typeof logLevels)[number]
+
+/**
+ * A setting's problem in words, whatever step of its check failed: a port
+ * `http` is not a number at all, `70000` is out of range; both are told this.
+ */
+export const reasons = {
+  port: "a port is an integer from 0 to 65535",
+  logLevel: `a log level is one of ${logLevels.join(", ")}`,
+  downloadUrlTtl: "a download URL TTL is a whole number of seconds above 0"
+} as const
+
+/** Each setting's check, as the config file holds it (the chain reads flags and env vars through the same one). */
+export const fields = {
+  port: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })).annotate({ message: reasons.port }),
+  host: Schema.String,
+  basePath: Schema.String,
+  storage: Schema.String,
+  dataDir: Schema.String,
+  index: Schema.String,
+  maxArtifactSize: ByteSizeInput,
+  logLevel: Schema.Literals(logLevels).annotate({ message: reasons.logLevel }),
+  /** How long a signed download URL stays valid, in seconds. */
+  downloadUrlTtl: Schema.Int.check(Schema.isGreaterThan(0)).annotate({ message: reasons.downloadUrlTtl }),
+  /** The key signed download URLs are signed with (shared by every replica). */
+  downloadUrlSecret: DownloadUrlSecret,
+  /** The URL clients reach Hoard at, base path included, for links the management API hands out. */
+  publicUrl: PublicUrl
+} as const
+
+export type SettingKey = keyof typeof fields | "tokens" | "config" | "access"
+
+/** Settings whose value is never repeated in a message: the index URL may hold a password. */
+export const secretSettings: ReadonlySet<SettingKey> = new Set(["index", "downloadUrlSecret", "tokens"])
+
+/** The env var of a setting: `maxArtifactSize` is `HOARD_MAX_ARTIFACT_SIZE`. */
+export const envVar = (key: SettingKey): string => `HOARD_${Str.constantCase(key)}`
+
+/** The flag of a setting: `maxArtifactSize` is `--max-artifact-size`; `--token` may be repeated. */
+export const flagName = (key: SettingKey): string => key === "tokens" ? "--token" : `--${Str.kebabCase(key)}`
+
+/** The defaults: applied once, at the end of the chain. */
+export const defaults = {
+  port: 3000,
+  host: "127.0.0.1",
+  basePath: "",
+  dataDir: ".hoard",
+  storage: (dataDir: string) => resolve(dataDir, "artifacts"),
+  index: (dataDir: string) => `sqlite:${resolve(dataDir, "hoard.db")}`,
+  maxArtifactBytes: defaultConfig.maxArtifactBytes,
+  logLevel: "info" satisfies LogLevel as LogLevel,
+  /** The config file read when present in the working directory. */
+  configFile: "hoard.config.json"
+} as const
+
+const binaryUnits = ["TiB", "GiB", "MiB", "KiB"] as const
+
+/** `2147483648` as `2GiB`, for help texts. */
+const showBytes = (bytes: number): string => {
+  for (const [index, unit] of binaryUnits.entries()) {
+    const size = 2 ** (10 * (binaryUnits.length - index))
+    if (bytes % size === 0) return `${bytes / size}${unit}`
+  }
+  return `${bytes} bytes`
+}
+
+/** Each default as the flags' help shows it. */
+export const shownDefaults: Partial<Record<SettingKey, string>> = {
+  port: String(defaults.port),
+  host: `${defaults.host}, use 0.0.0.0 for remote clients`,
+  storage: "<data-dir>/artifacts",
+  index: "sqlite:<data-dir>/hoard.db",
+  dataDir: defaults.dataDir,
+  maxArtifactSize: showBytes(defaults.maxArtifactBytes),
+  logLevel: defaults.logLevel,
+  config: `./${defaults.configFile} when present`
+}
