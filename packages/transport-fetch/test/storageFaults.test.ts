@@ -63,9 +63,11 @@ describe("storage faults", () => {
       const response = await handle(request)
       expect(response.status, request.method).toBe(503)
       if (request.method !== "HEAD") {
-        const body = await response.json() as { error: { code: string; message: string } }
+        const body = await response.json() as { error: { code: string; message: string; requestId: string } }
         expect(body.error.code).toBe("storage_unavailable")
-        expect(body.error.message).toContain("ECONNREFUSED")
+        // The cause is for the log, under the request id the client is given.
+        expect(body.error.message).not.toContain("ECONNREFUSED")
+        expect(body.error.requestId).toBe(response.headers.get("x-request-id"))
       }
     }
   })

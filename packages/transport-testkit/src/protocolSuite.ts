@@ -4,6 +4,7 @@ import type { ArtifactStorage } from "@hoard/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { auth, put, randomHash, randomTeam, rawRequest, sha256, TOKEN } from "./client.ts"
 import type { ErrorBody } from "./client.ts"
+import { hardeningSuite } from "./hardeningSuite.ts"
 import type { ServerUnderTest, StartServer } from "./ServerUnderTest.ts"
 
 export interface ProtocolSuiteOptions {
@@ -377,4 +378,5 @@ export const protocolSuite = (name: string, start: StartServer, options: Protoco
       })
     })
   })
+  hardeningSuite(name, start, options)
 }

@@ -22,9 +22,14 @@ export const forbidden = (message: string) => new ApiError({ status: 403, code: 
 export const notFound = (message: string) => new ApiError({ status: 404, code: "not_found", message })
 export const lengthRequired = (message: string) => new ApiError({ status: 411, code: "length_required", message })
 export const payloadTooLarge = (message: string) => new ApiError({ status: 413, code: "payload_too_large", message })
-export const storageUnavailable = (message: string) =>
-  new ApiError({ status: 503, code: "storage_unavailable", message })
-export const internalError = (message: string) => new ApiError({ status: 500, code: "internal_error", message })
+
+// The 5xx errors carry fixed messages: what went wrong inside (a path, an
+// errno, a stack) goes to the log under the request id, never to the client.
+
+/** The storage backend failed while doing `action` (fixed words, e.g. "read the artifact"). */
+export const storageUnavailable = (action: string) =>
+  new ApiError({ status: 503, code: "storage_unavailable", message: `storage is unavailable: could not ${action}` })
+export const internalError = () => new ApiError({ status: 500, code: "internal_error", message: "internal error" })
 
 export const tooManyRequests = (message: string, retryAfterMs: number) =>
   new ApiError({
@@ -34,17 +39,28 @@ export const tooManyRequests = (message: string, retryAfterMs: number) =>
     headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) }
   })
 
-export const errorResponse = (error: ApiError): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.jsonUnsafe({ error: { code: error.code, message: error.message } }, {
+/**
+ * The answer to an `ApiError`. A 5xx also carries the request id (as in the
+ * `x-request-id` header), so a report from a user leads to the log line with
+ * the cause; turbo ignores the extra field. 4xx bodies keep exactly turbo's shape.
+ */
+export const errorResponse = (error: ApiError, requestId: string): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.jsonUnsafe({
+    error: error.status >= 500
+      ? { code: error.code, message: error.message, requestId }
+      : { code: error.code, message: error.message }
+  }, {
     status: error.status,
     ...(error.headers !== undefined && { headers: error.headers })
   })
 
 /**
- * Turns a backend failure into a 503 (never a miss), logging the cause for the
- * operator. turbo retries a 503 once on reads and counts it toward its outage breaker.
+ * Turns a backend failure into a 503 (never a miss): the client gets the
+ * fixed `storage_unavailable` body, the log gets the `StorageError` (path,
+ * errno, cause) under the request's `requestId` annotation. turbo retries a
+ * 503 once on reads and counts it toward its outage breaker.
  */
 export const storageFailure = (action: string) => (error: StorageError): Effect.Effect<never, ApiError> =>
   Effect.logError(`storage failed to ${action}`, error).pipe(
-    Effect.andThen(Effect.fail(storageUnavailable(`storage failed to ${action}: ${error.message}`)))
+    Effect.andThen(Effect.fail(storageUnavailable(action)))
   )

@@ -1,7 +1,8 @@
 import { Cause, Effect, Layer } from "effect"
 import type { Scope } from "effect"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { errorResponse, internalError, notFound } from "./ApiError.ts"
+import { badRequest, errorResponse, internalError, notFound } from "./ApiError.ts"
+import type { ApiError } from "./ApiError.ts"
 import { basePathMatcher } from "./BasePath.ts"
 import { HoardRoutes } from "./HoardRoutes.ts"
 import { ManagementRoutes } from "./management/ManagementRoutes.ts"
@@ -27,22 +28,25 @@ export type HoardHttpApp = Effect.Effect<
   HttpServerRequest.HttpServerRequest | Scope.Scope
 >
 
-/**
- * Builds the Hoard HTTP app from the routes and the services in context.
- * Around the routes it: collapses repeated slashes (a trailing slash in
- * TURBO_API yields `//v8/...`), strips the base path, tags every response with
- * an `x-request-id`, and turns every failure into the JSON error body turbo reads.
- */
 /** Every route Hoard serves: the turbo protocol, the management API and the API docs. */
 export const AllRoutes = Layer.mergeAll(HoardRoutes, ManagementRoutes, ApiDocsRoutes)
 
+/**
+ * Builds the Hoard HTTP app from the routes and the services in context.
+ * Around the routes it: refuses a request target the router would misread,
+ * collapses repeated slashes (a trailing slash in TURBO_API yields
+ * `//v8/...`), strips the base path, tags every response and every log line
+ * with the request id, and turns every failure into the JSON error body turbo
+ * reads (5xx with a fixed message and the request id; the cause is logged).
+ */
 export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions = {}) {
   const relativeToBase = basePathMatcher(options.basePath)
   // Longer than any valid hash, so an over-long one gets the hash validation's 400.
   const routes = yield* HttpRouter.toHttpEffect(AllRoutes).pipe(
     Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: 256 })
   )
-  const notFoundResponse = (url: string) => errorResponse(notFound(`no route for ${url.split("?", 1)[0]}`))
+  const notFoundResponse = (url: string, requestId: string) =>
+    errorResponse(notFound(`no route for ${url.split("?", 1)[0]}`), requestId)
 
   /** Routes the request (its URL made relative to the base path) and turns every failure into an answer. */
   const route = (request: HttpServerRequest.HttpServerRequest, relativeUrl: string, state: RequestStateShape) =>
@@ -51,25 +55,29 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
       : Effect.provideService(routes, HttpServerRequest.HttpServerRequest, request.modify({ url: relativeUrl }))).pipe(
         Effect.provideService(RequestState, state),
         Effect.catchTags({
-          ApiError: (error) => Effect.succeed(errorResponse(error)),
+          ApiError: (error) => Effect.succeed(errorResponse(error, state.requestId)),
           HttpServerError: (error) =>
             error.reason._tag === "RouteNotFound"
-              ? Effect.succeed(notFoundResponse(request.url))
-              : Effect.logError("request failed", error).pipe(Effect.as(errorResponse(internalError("internal error"))))
+              ? Effect.succeed(notFoundResponse(request.url, state.requestId))
+              : Effect.logError("request failed", error).pipe(Effect.as(errorResponse(internalError(), state.requestId)))
         }),
         Effect.catchCause((cause) =>
           Cause.hasInterruptsOnly(cause)
             ? Effect.failCause(cause)
-            : Effect.logError("request crashed", cause).pipe(Effect.as(errorResponse(internalError("internal error"))))
-        )
+            : Effect.logError("request crashed", cause).pipe(Effect.as(errorResponse(internalError(), state.requestId)))
+        ),
+        Effect.annotateLogs("requestId", state.requestId)
       )
 
   const app: HoardHttpApp = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const relativeUrl = relativeToBase(request.url)
     const state: RequestStateShape = { requestId: requestIdOf(request), rateLimit: undefined }
-    const response = relativeUrl === undefined
-      ? notFoundResponse(request.url)
+    const misread = misreadTarget(request.url)
+    const response = misread !== undefined
+      ? errorResponse(misread, state.requestId)
+      : relativeUrl === undefined
+      ? notFoundResponse(request.url, state.requestId)
       : yield* route(request, relativeUrl, state)
     return HttpServerResponse.setHeaders(response, responseHeaders(state))
   }).pipe(Effect.catchCause(() => Effect.succeed(HttpServerResponse.empty({ status: 499 }))))
@@ -84,6 +92,19 @@ const responseHeaders = ({ rateLimit, requestId }: RequestStateShape): Record<st
       "x-ratelimit-limit": String(rateLimit.limit),
       "x-ratelimit-remaining": String(rateLimit.remaining)
     }
+
+/**
+ * A request target the router would cut short: it ends a path at a raw `#`
+ * (never valid in a request target; clients strip fragments) or `;`, so
+ * `PUT /v8/artifacts/abc#x` would store hash `abc`. Encoded (`%23`, `%3B`)
+ * they reach the route and fail its validation.
+ */
+const misreadTarget = (url: string): ApiError | undefined => {
+  if (url.includes("#")) return badRequest("the request target contains a raw '#'")
+  const queryStart = url.indexOf("?")
+  const path = queryStart === -1 ? url : url.slice(0, queryStart)
+  return path.includes(";") ? badRequest("the request path contains a ';'") : undefined
+}
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/u
 const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => {

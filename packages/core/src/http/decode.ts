@@ -3,7 +3,8 @@ import { badRequest } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
 
 /**
- * Decodes untrusted input; a failure becomes a 400 that names what was wrong.
+ * Decodes untrusted input; a failure becomes a 400 that names what was wrong
+ * (in the schema's own words, clipped so an answer stays small).
  * Decoding is synchronous (the protocol's schemas need no services), which
  * keeps the per-request cost low.
  */
@@ -23,4 +24,8 @@ const describeFailure = (exit: Exit.Exit<unknown, Schema.SchemaError>): string =
 }
 
 const formatter = SchemaIssue.makeFormatterDefault()
-const formatIssue = (issue: SchemaIssue.Issue): string => formatter(issue).replace(/\s+/gu, " ").trim()
+const formatIssue = (issue: SchemaIssue.Issue): string => clip(formatter(issue).replace(/\s+/gu, " ").trim())
+
+/** Shortens text echoed from client input into an error message, so an answer stays small. */
+export const clip = (text: string, maxLength = 300): string =>
+  text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`

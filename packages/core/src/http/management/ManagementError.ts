@@ -162,7 +162,7 @@ const respond = (error: ApiError): Effect.Effect<HttpServerResponse.HttpServerRe
     }))
 
 const crashed = (cause: unknown) =>
-  Effect.logError("management request crashed", cause).pipe(Effect.andThen(respond(internalError("internal error"))))
+  Effect.logError("management request crashed", cause).pipe(Effect.andThen(respond(internalError())))
 
 /**
  * Whether one of the endpoint's error schemas (its own or its middleware's)

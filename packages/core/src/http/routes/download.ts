@@ -9,6 +9,7 @@ import { notFound, storageFailure } from "../ApiError.ts"
 import type { ApiError } from "../ApiError.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
 import { authorizeTeam, recordActivity } from "../RequestContext.ts"
+import { RequestState } from "../RequestState.ts"
 import type { Services } from "../Services.ts"
 import { artifactKey } from "./artifactKey.ts"
 import { artifactResponseHeaders } from "./artifactHeaders.ts"
@@ -69,17 +70,24 @@ export const serveArtifact = (
       principal,
       data: { hash: key.hash, size: info.size }
     })
-    return artifactResponse(body, info)
+    return artifactResponse(body, info, (yield* RequestState).requestId)
   })
 
-/** The 200 answer carrying an artifact's bytes and its `x-artifact-*` headers. */
+/**
+ * The 200 answer carrying an artifact's bytes and its `x-artifact-*` headers.
+ * The transport runs the body after the handler has returned, outside the
+ * app's log annotations: a failure mid-stream is logged with the request id here.
+ */
 const artifactResponse = (
   body: Stream.Stream<Uint8Array, unknown>,
-  info: ArtifactInfo
+  info: ArtifactInfo,
+  requestId: string
 ): HttpServerResponse.HttpServerResponse => {
   const { "content-type": contentType, "content-length": _, ...headers } = artifactResponseHeaders(info)
   return HttpServerResponse.stream(
-    body.pipe(Stream.tapError((error) => Effect.logError("reading an artifact failed mid-stream", error))),
+    body.pipe(Stream.tapError((error) =>
+      Effect.logError("reading an artifact failed mid-stream", error).pipe(Effect.annotateLogs("requestId", requestId))
+    )),
     { contentType, contentLength: info.size, headers }
   )
 }

@@ -1,0 +1,113 @@
+import { createServer } from "node:http"
+import type { Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { Effect, Exit, Layer, Logger, Option, Scope, Stream } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ArtifactStorage, CacheIndex, Hoard, makeHoardApp, StorageError } from "../../src/index.ts"
+import type { ArtifactStorageShape, CacheIndexShape } from "../../src/index.ts"
+
+const storagePath = "/var/lib/hoard/storage/team-a/ab/.tmp-5f3a"
+const fault = (operation: StorageError["operation"]) =>
+  new StorageError({
+    operation,
+    message: `could not write ${storagePath}: ENOSPC: no space left on device, write`
+  })
+
+/** A disk that is full: every artifact operation fails with the path and errno, as storage-fs reports them. */
+const fullDisk: ArtifactStorageShape = {
+  put: () => Effect.fail(fault("put")),
+  get: () => Effect.fail(fault("get")),
+  head: () => Effect.fail(fault("head")),
+  delete: () => Effect.fail(fault("delete")),
+  list: () => Stream.empty,
+  namespaces: Stream.empty,
+  check: Effect.void
+}
+
+/** A cache index that keeps nothing: these requests never read it, and its writes are beside the point. */
+const keepsNothing: CacheIndexShape = {
+  write: () => Effect.void,
+  listArtifacts: () => Effect.succeed({ artifacts: [] }),
+  getArtifact: () => Effect.succeedNone,
+  listEvents: () => Effect.succeed({ events: [] }),
+  getEvent: () => Effect.succeedNone,
+  analytics: () =>
+    Effect.succeed({
+      hits: { local: 0, remote: 0 },
+      misses: { local: 0, remote: 0 },
+      time_saved_ms: 0,
+      uploads: 0,
+      bytes_uploaded: 0,
+      downloads: 0,
+      bytes_downloaded: 0,
+      rejected: 0
+    }),
+  usage: () => Effect.succeed({ bytes: 0, count: 0 }),
+  teams: Effect.succeed([]),
+  successHashes: () => Effect.succeed([]),
+  getMeta: () => Effect.succeed(Option.none()),
+  setMeta: () => Effect.void,
+  check: Effect.void
+}
+
+/** Every log line the server writes, as the JSON logger prints it. */
+const logLines: Array<string> = []
+const collector = Logger.make((options) => void logLines.push(Logger.formatJson.log(options)))
+
+describe("a 5xx keeps the cause in the log, under the request id", () => {
+  const scope = Scope.makeUnsafe()
+  let server: Server
+  let base: string
+
+  beforeAll(async () => {
+    const handler = await Effect.runPromise(
+      Layer.buildWithScope(
+        Layer.mergeAll(
+          Hoard.layer({
+            storage: Layer.succeed(ArtifactStorage, fullDisk),
+            index: Layer.succeed(CacheIndex, keepsNothing),
+            tokens: ["t"],
+            reconcile: false
+          }),
+          Logger.layer([collector])
+        ),
+        scope
+      ).pipe(
+        Effect.flatMap((services) =>
+          Effect.flatMap(makeHoardApp(), (app) => NodeHttpServer.makeHandler(app, { scope })).pipe(
+            Effect.provideContext(services)
+          )
+        ),
+        Scope.provide(scope)
+      )
+    )
+    server = createServer(handler)
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v8/artifacts`
+  })
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve))
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  })
+
+  it("the client gets a fixed message and the id; the log line with that id has the path and errno", async () => {
+    const response = await fetch(`${base}/abcdef?slug=team-a`, { headers: { authorization: "Bearer t" } })
+    expect(response.status).toBe(503)
+    const requestId = response.headers.get("x-request-id")
+    expect(requestId).toBeTruthy()
+    const text = await response.text()
+    expect(text).not.toContain(storagePath)
+    expect(text).not.toContain("ENOSPC")
+    expect(JSON.parse(text)).toEqual({
+      error: { code: "storage_unavailable", message: expect.any(String), requestId }
+    })
+
+    const line = logLines.find((line) => line.includes("storage failed to read the artifact"))
+    expect(line, logLines.join("\n")).toBeDefined()
+    const logged = JSON.parse(line!) as { annotations: Record<string, unknown> }
+    expect(logged.annotations.requestId).toBe(requestId)
+    expect(line).toContain(storagePath)
+    expect(line).toContain("ENOSPC")
+  })
+})
