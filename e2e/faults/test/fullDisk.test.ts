@@ -83,6 +83,12 @@ describe("the storage disk fills up, then turns read-only", () => {
       const hash = randomHash()
       await expectCleanStorageError(await client.put(hash, randomBytes(64 * 1024)), root)
       expect((await client.head(hash)).status).toBe(404)
+      // A team never seen before needs new directories: the log names the real cause, not ENOENT.
+      const newTeam = cacheClient(server.url, token, "faults-new-team")
+      const logged = server.output().length
+      await expectCleanStorageError(await newTeam.put(randomHash(), randomBytes(1024)), root)
+      expect(server.output().slice(logged)).toMatch(/EROFS/u)
+      expect(server.output().slice(logged)).not.toMatch(/ENOENT/u)
       const read = await client.get(kept)
       expect(read.status).toBe(200)
       expect(digest(new Uint8Array(await read.arrayBuffer()))).toBe(digest(keptBody))

@@ -21,8 +21,27 @@ const createTemp = async (directory: string): Promise<TempFile> => {
     return await create()
   } catch (error) {
     if (errorCode(error) !== "ENOENT") throw error
-    await mkdir(directory, { recursive: true })
+    await makeDirectory(directory)
     return await create()
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive `mkdir` reports a
+ * read-only file system (EROFS) or a denied parent (EACCES) as ENOENT
+ * (nodejs/node#47098), which would send the operator looking for the wrong cause.
+ */
+const makeDirectory = async (directory: string): Promise<void> => {
+  try {
+    await mkdir(directory)
+  } catch (error) {
+    const code = errorCode(error)
+    if (code === "EEXIST") return
+    if (code !== "ENOENT" || dirname(directory) === directory) throw error
+    await makeDirectory(dirname(directory))
+    await mkdir(directory).catch((again: unknown) => {
+      if (errorCode(again) !== "EEXIST") throw again
+    })
   }
 }
 
