@@ -105,3 +105,32 @@ describe("the configuration chain", () => {
       assert.strictEqual((error as ConfigError).message, "downloadUrlSecret: a download URL secret is at least 32 characters")
     }))
 })
+
+describe("the upload and connection limits", () => {
+  it.effect("default to core's, and come from flags, HOARD_* env vars or the config file", () =>
+    Effect.gen(function*() {
+      const defaults = yield* load(configDir({}))
+      assert.deepStrictEqual(
+        [defaults.maxConcurrentUploads, defaults.maxUploadsPerToken, defaults.minUploadBytesPerSecond, defaults.maxConnections],
+        [256, 64, 10 * 1024, 1024]
+      )
+      const set = yield* load(
+        configDir({ maxConnections: 10, minUploadRate: "2KiB" }),
+        { maxUploadsPerToken: "3" },
+        { HOARD_MAX_CONCURRENT_UPLOADS: "7", HOARD_MIN_UPLOAD_RATE: "0" }
+      )
+      assert.deepStrictEqual(
+        [set.maxConcurrentUploads, set.maxUploadsPerToken, set.minUploadBytesPerSecond, set.maxConnections],
+        [7, 3, 0, 10]
+      )
+    }))
+
+  it.effect("refuse a bad value with one line naming where it came from", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(
+        yield* messageOf(load(configDir({}), { maxConcurrentUploads: "0" })),
+        "invalid --max-concurrent-uploads \"0\": the most uploads at once is a whole number above 0"
+      )
+      assert.match(yield* messageOf(load(configDir({}), {}, { HOARD_MIN_UPLOAD_RATE: "fast" })), /^invalid HOARD_MIN_UPLOAD_RATE/u)
+    }))
+})

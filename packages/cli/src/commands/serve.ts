@@ -46,6 +46,10 @@ const flags = {
   ),
   maxArtifactSize: flag("maxArtifactSize", "Largest accepted artifact, e.g. 500MB, 2GiB"),
   logLevel: flag("logLevel", "debug, info, warn or error"),
+  maxConcurrentUploads: flag("maxConcurrentUploads", "Uploads in progress at once; beyond it 503 with Retry-After"),
+  maxUploadsPerToken: flag("maxUploadsPerToken", "Uploads in progress at once with one token; beyond it 429 with Retry-After"),
+  minUploadRate: flag("minUploadRate", "Slowest accepted upload per second, measured over 30 s (408, nothing stored); 0 for none"),
+  maxConnections: flag("maxConnections", "Open connections at most"),
   config: flag("config", "JSON config file", { alias: "c" }),
   access: flag("access", "JSON file with teams, tokens and jwt only, e.g. a mounted secret", { more: "; or the config file's \"access\"" })
 }
@@ -76,6 +80,9 @@ export const hoardLayer = (config: ServeConfig, storage: StorageChoice, index: I
       ...(config.jwt !== undefined && { jwt: config.jwt })
     },
     maxArtifactBytes: config.maxArtifactBytes,
+    maxConcurrentUploads: config.maxConcurrentUploads,
+    maxConcurrentUploadsPerToken: config.maxUploadsPerToken,
+    minUploadBytesPerSecond: config.minUploadBytesPerSecond,
     ...(config.downloadUrlTtlSeconds !== undefined && { downloadUrlTtlSeconds: config.downloadUrlTtlSeconds }),
     ...(config.downloadUrlSecret !== undefined && { downloadUrlSecret: Redacted.value(config.downloadUrlSecret) }),
     ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl })
@@ -92,6 +99,10 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
     tokens: input.token,
     maxArtifactSize: Option.getOrUndefined(input.maxArtifactSize),
     logLevel: Option.getOrUndefined(input.logLevel),
+    maxConcurrentUploads: Option.getOrUndefined(input.maxConcurrentUploads),
+    maxUploadsPerToken: Option.getOrUndefined(input.maxUploadsPerToken),
+    minUploadRate: Option.getOrUndefined(input.minUploadRate),
+    maxConnections: Option.getOrUndefined(input.maxConnections),
     config: Option.getOrUndefined(input.config),
     access: Option.getOrUndefined(input.access)
   }, process.env)
@@ -100,7 +111,7 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
   const tokens = yield* resolveTokens(config)
 
   yield* Effect.gen(function*() {
-    const server = yield* serve({ port: config.port, host: config.host, basePath: config.basePath }).pipe(
+    const server = yield* serve({ port: config.port, host: config.host, basePath: config.basePath, maxConnections: config.maxConnections }).pipe(
       Effect.mapError((error) => new ConfigError({ path: "port", message: error.message }))
     )
     yield* Console.log(startupBanner(config, server, storage.description, index.description, tokens))

@@ -74,7 +74,11 @@ export const ConfigFile = Schema.Struct({
   logLevel: Schema.optionalKey(fields.logLevel),
   downloadUrlTtl: Schema.optionalKey(fields.downloadUrlTtl),
   downloadUrlSecret: Schema.optionalKey(fields.downloadUrlSecret),
-  publicUrl: Schema.optionalKey(fields.publicUrl)
+  publicUrl: Schema.optionalKey(fields.publicUrl),
+  maxConcurrentUploads: Schema.optionalKey(fields.maxConcurrentUploads),
+  maxUploadsPerToken: Schema.optionalKey(fields.maxUploadsPerToken),
+  minUploadRate: Schema.optionalKey(fields.minUploadRate),
+  maxConnections: Schema.optionalKey(fields.maxConnections)
 })
 export type ConfigFile = typeof ConfigFile.Type
 

@@ -22,6 +22,10 @@ export interface ServeFlags {
   readonly tokens: ReadonlyArray<string>
   readonly maxArtifactSize?: string | undefined
   readonly logLevel?: string | undefined
+  readonly maxConcurrentUploads?: string | undefined
+  readonly maxUploadsPerToken?: string | undefined
+  readonly minUploadRate?: string | undefined
+  readonly maxConnections?: string | undefined
   /** `--config <file>` and `--access <file>`: read by `loadServeConfig`. */
   readonly config?: string | undefined
   readonly access?: string | undefined
@@ -59,6 +63,12 @@ export interface ServeConfig {
   readonly downloadUrlSecret?: Redacted.Redacted<string> | undefined
   /** The URL clients reach Hoard at (base path included), when it differs from the listening address. */
   readonly publicUrl?: string | undefined
+  /** Uploads in progress at once: in total (503 beyond) and per token (429 beyond). */
+  readonly maxConcurrentUploads: number
+  readonly maxUploadsPerToken: number
+  /** The slowest accepted upload, in bytes per second (0: no floor). */
+  readonly minUploadBytesPerSecond: number
+  readonly maxConnections: number
 }
 
 /** One place settings come from, and how a message names a setting (and its `shown` value) there. */
@@ -77,6 +87,10 @@ const flagSource = (flags: ServeFlags): Source => ({
     index: flags.index,
     maxArtifactSize: flags.maxArtifactSize,
     logLevel: flags.logLevel,
+    maxConcurrentUploads: flags.maxConcurrentUploads,
+    maxUploadsPerToken: flags.maxUploadsPerToken,
+    minUploadRate: flags.minUploadRate,
+    maxConnections: flags.maxConnections,
     config: flags.config,
     access: flags.access,
     ...(flags.tokens.length > 0 && { tokens: flags.tokens })
@@ -167,6 +181,13 @@ const settings = Config.all({
     Config.withDefault(defaults.maxArtifactBytes)
   ),
   logLevel: setting("logLevel", fields.logLevel).pipe(Config.withDefault(defaults.logLevel)),
+  maxConcurrentUploads: setting("maxConcurrentUploads", fields.maxConcurrentUploads).pipe(Config.withDefault(defaults.maxConcurrentUploads)),
+  maxUploadsPerToken: setting("maxUploadsPerToken", fields.maxUploadsPerToken).pipe(Config.withDefault(defaults.maxUploadsPerToken)),
+  minUploadBytesPerSecond: setting("minUploadRate", fields.minUploadRate).pipe(
+    Config.map((rate) => rate.trim() === "0" ? 0 : parseByteSize(rate)!),
+    Config.withDefault(defaults.minUploadBytesPerSecond)
+  ),
+  maxConnections: setting("maxConnections", fields.maxConnections).pipe(Config.withDefault(defaults.maxConnections)),
   downloadUrlTtlSeconds: Config.option(setting("downloadUrlTtl", fields.downloadUrlTtl)),
   downloadUrlSecret: Config.option(setting("downloadUrlSecret", Schema.Redacted(fields.downloadUrlSecret))),
   publicUrl: Config.option(setting("publicUrl", fields.publicUrl).pipe(Config.map((url) => url.replace(/\/+$/u, ""))))

@@ -1,6 +1,6 @@
 import { resolve } from "node:path"
 import { Schema, String as Str } from "effect"
-import { ByteSizeInput, DownloadUrlSecret, PublicUrl, defaultConfig } from "@hoard/core"
+import { ByteSizeInput, DownloadUrlSecret, PublicUrl, defaultConfig, parseByteSize } from "@hoard/core"
 
 /**
  * The settings of `hoard serve` other than access (teams, tokens, jwt): each
@@ -19,8 +19,13 @@ export type LogLevel = (typeof logLevels)[number]
 export const reasons = {
   port: "a port is an integer from 0 to 65535",
   logLevel: `a log level is one of ${logLevels.join(", ")}`,
-  downloadUrlTtl: "a download URL TTL is a whole number of seconds above 0"
+  downloadUrlTtl: "a download URL TTL is a whole number of seconds above 0",
+  maxConcurrentUploads: "the most uploads at once is a whole number above 0",
+  maxUploadsPerToken: "the most uploads at once per token is a whole number above 0",
+  maxConnections: "the most connections at once is a whole number above 0"
 } as const
+
+const Positive = Schema.Int.check(Schema.isGreaterThan(0))
 
 /** Each setting's check, as the config file holds it (the chain reads flags and env vars through the same one). */
 export const fields = {
@@ -37,7 +42,16 @@ export const fields = {
   /** The key signed download URLs are signed with (shared by every replica). */
   downloadUrlSecret: DownloadUrlSecret,
   /** The URL clients reach Hoard at, base path included, for links the management API hands out. */
-  publicUrl: PublicUrl
+  publicUrl: PublicUrl,
+  /** Uploads in progress at once (503 beyond), per token (429 beyond). */
+  maxConcurrentUploads: Positive.annotate({ message: reasons.maxConcurrentUploads }),
+  maxUploadsPerToken: Positive.annotate({ message: reasons.maxUploadsPerToken }),
+  /** The slowest accepted upload, per second, e.g. `10KiB`; `0` turns the check off. */
+  minUploadRate: Schema.String.check(Schema.makeFilter((input) =>
+    input.trim() === "0" || parseByteSize(input) !== undefined || `"${input}" is not a rate: bytes per second, e.g. 10KiB, or 0 for none`
+  )),
+  /** Open connections at most. */
+  maxConnections: Positive.annotate({ message: reasons.maxConnections })
 } as const
 
 export type SettingKey = keyof typeof fields | "tokens" | "config" | "access"
@@ -61,6 +75,10 @@ export const defaults = {
   index: (dataDir: string) => `sqlite:${resolve(dataDir, "hoard.db")}`,
   maxArtifactBytes: defaultConfig.maxArtifactBytes,
   logLevel: "info" satisfies LogLevel as LogLevel,
+  maxConcurrentUploads: defaultConfig.maxConcurrentUploads,
+  maxUploadsPerToken: defaultConfig.maxConcurrentUploadsPerToken,
+  minUploadBytesPerSecond: defaultConfig.minUploadBytesPerSecond,
+  maxConnections: 1024,
   /** The config file read when present in the working directory. */
   configFile: "hoard.config.json"
 } as const
@@ -85,5 +103,9 @@ export const shownDefaults: Partial<Record<SettingKey, string>> = {
   dataDir: defaults.dataDir,
   maxArtifactSize: showBytes(defaults.maxArtifactBytes),
   logLevel: defaults.logLevel,
+  maxConcurrentUploads: String(defaults.maxConcurrentUploads),
+  maxUploadsPerToken: String(defaults.maxUploadsPerToken),
+  minUploadRate: `${showBytes(defaults.minUploadBytesPerSecond)} per second`,
+  maxConnections: String(defaults.maxConnections),
   config: `./${defaults.configFile} when present`
 }
