@@ -14,7 +14,7 @@ const auth = (token: string) => ({ authorization: `Bearer ${token}` })
 const uploadHead = (hash: string, token: string, size: number) =>
   requestHead("PUT", artifactPath(hash), { ...auth(token), "content-type": "application/octet-stream", "content-length": String(size) })
 
-const put = (server: LimitedServer, hash: string, token: string, body: Uint8Array) =>
+const put = (server: LimitedServer, hash: string, token: string, body: Uint8Array<ArrayBuffer>) =>
   fetch(`${server.url}${artifactPath(hash)}`, {
     method: "PUT",
     headers: { ...auth(token), "content-type": "application/octet-stream" },

@@ -2,10 +2,11 @@ import { createServer } from "node:http"
 import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Effect, Exit, Layer, Logger, Option, Scope, Stream } from "effect"
+import { Effect, Exit, Layer, Logger, Scope, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ArtifactStorage, CacheIndex, Hoard, makeHoardApp, StorageError } from "../../src/index.ts"
-import type { ArtifactStorageShape, CacheIndexShape } from "../../src/index.ts"
+import { ArtifactStorage, Hoard, makeHoardApp, StorageError } from "@hoard/core"
+import type { ArtifactStorageShape } from "@hoard/core"
+import { SqliteIndex } from "@hoard/index-sql"
 
 const storagePath = "/var/lib/hoard/storage/team-a/ab/.tmp-5f3a"
 const fault = (operation: StorageError["operation"]) =>
@@ -25,32 +26,6 @@ const fullDisk: ArtifactStorageShape = {
   check: Effect.void
 }
 
-/** A cache index that keeps nothing: these requests never read it, and its writes are beside the point. */
-const keepsNothing: CacheIndexShape = {
-  write: () => Effect.void,
-  listArtifacts: () => Effect.succeed({ artifacts: [] }),
-  getArtifact: () => Effect.succeedNone,
-  listEvents: () => Effect.succeed({ events: [] }),
-  getEvent: () => Effect.succeedNone,
-  analytics: () =>
-    Effect.succeed({
-      hits: { local: 0, remote: 0 },
-      misses: { local: 0, remote: 0 },
-      time_saved_ms: 0,
-      uploads: 0,
-      bytes_uploaded: 0,
-      downloads: 0,
-      bytes_downloaded: 0,
-      rejected: 0
-    }),
-  usage: () => Effect.succeed({ bytes: 0, count: 0 }),
-  teams: Effect.succeed([]),
-  successHashes: () => Effect.succeed([]),
-  getMeta: () => Effect.succeed(Option.none()),
-  setMeta: () => Effect.void,
-  check: Effect.void
-}
-
 /** Every log line the server writes, as the JSON logger prints it. */
 const logLines: Array<string> = []
 const collector = Logger.make((options) => void logLines.push(Logger.formatJson.log(options)))
@@ -66,7 +41,7 @@ describe("a 5xx keeps the cause in the log, under the request id", () => {
         Layer.mergeAll(
           Hoard.layer({
             storage: Layer.succeed(ArtifactStorage, fullDisk),
-            index: Layer.succeed(CacheIndex, keepsNothing),
+            index: SqliteIndex.layer({ filename: ":memory:" }),
             tokens: ["t"],
             reconcile: false
           }),
