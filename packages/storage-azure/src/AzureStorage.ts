@@ -196,7 +196,8 @@ export const make = (options: AzureStorageOptions): Effect.Effect<AzureStorageSh
       `creating container "${resolved.container}" at ${client.url}`,
       (abortSignal) => client.createIfNotExists({ abortSignal })
     )
-    yield* (resolved.createContainer ? createContainer : Effect.void).pipe(
+    const ensureContainer: Effect.Effect<void, StorageError> = resolved.createContainer ? Effect.asVoid(createContainer) : Effect.void
+    yield* ensureContainer.pipe(
       Effect.andThen(storage.check),
       Effect.mapError((error) =>
         new StorageError({
