@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync } from "node:fs"
+import { readRssBreakdown } from "../index/memory.ts"
 
 /**
- * Samples a process's memory and open file descriptors from procfs at a fixed
- * interval. (bench/src/procfs.ts reads VmRSS and VmHWM only; a soak also
- * wants the anonymous/file split and the fd count.)
+ * Samples a process's memory (the anonymous/file split of
+ * `readRssBreakdown`) and open file descriptors from procfs at a fixed interval.
  */
 
 export interface Sample {
@@ -19,22 +19,12 @@ export interface Sample {
   readonly fds: number
 }
 
-const kilobytes = (status: string, field: string): number => {
-  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "mu").exec(status)
-  return match === null ? Number.NaN : Number(match[1]) * 1024
-}
-
 /** One reading; `undefined` once the process is gone. */
 export const readSample = (pid: number, t: number): Sample | undefined => {
+  const rss = readRssBreakdown(pid)
+  if (rss === undefined) return undefined
   try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8")
-    return {
-      t,
-      rssBytes: kilobytes(status, "VmRSS"),
-      rssAnonBytes: kilobytes(status, "RssAnon"),
-      rssFileBytes: kilobytes(status, "RssFile"),
-      fds: readdirSync(`/proc/${pid}/fd`).length
-    }
+    return { t, rssBytes: rss.rssBytes, rssAnonBytes: rss.anonBytes, rssFileBytes: rss.fileBytes, fds: readdirSync(`/proc/${pid}/fd`).length }
   } catch {
     return undefined
   }

@@ -2,29 +2,11 @@ import { createServer } from "node:http"
 import type { Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Effect, Exit, Layer, Logger, Scope, Stream } from "effect"
+import { Effect, Exit, Layer, Logger, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ArtifactStorage, Hoard, makeHoardApp, StorageError } from "@hoard/core"
-import type { ArtifactStorageShape } from "@hoard/core"
+import { ArtifactStorage, Hoard, makeHoardApp } from "@hoard/core"
 import { SqliteIndex } from "@hoard/index-sql"
-
-const storagePath = "/var/lib/hoard/storage/team-a/ab/.tmp-5f3a"
-const fault = (operation: StorageError["operation"]) =>
-  new StorageError({
-    operation,
-    message: `could not write ${storagePath}: ENOSPC: no space left on device, write`
-  })
-
-/** A disk that is full: every artifact operation fails with the path and errno, as storage-fs reports them. */
-const fullDisk: ArtifactStorageShape = {
-  put: () => Effect.fail(fault("put")),
-  get: () => Effect.fail(fault("get")),
-  head: () => Effect.fail(fault("head")),
-  delete: () => Effect.fail(fault("delete")),
-  list: () => Stream.empty,
-  namespaces: Stream.empty,
-  check: Effect.void
-}
+import { fullDisk, fullDiskPath as storagePath } from "@hoard/transport-testkit"
 
 /** Every log line the server writes, as the JSON logger prints it. */
 const logLines: Array<string> = []

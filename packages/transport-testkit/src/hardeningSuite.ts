@@ -46,10 +46,11 @@ const rawTarget = (url: string, requestLine: string, headers: Record<string, str
   })
 
 /** A full disk, as storage-fs reports it: the message has the path and the errno. */
-const storagePath = "/var/lib/hoard/storage/team_x/ab/.tmp-77c1"
+export const fullDiskPath = "/var/lib/hoard/storage/team_x/ab/.tmp-77c1"
+const storagePath = fullDiskPath
 const fault = (operation: StorageError["operation"]) =>
   new StorageError({ operation, message: `could not write ${storagePath}: ENOSPC: no space left on device, write` })
-const fullDisk: ArtifactStorageShape = {
+export const fullDisk: ArtifactStorageShape = {
   put: () => Effect.fail(fault("put")),
   get: () => Effect.fail(fault("get")),
   head: () => Effect.fail(fault("head")),
