@@ -31,16 +31,27 @@ import type {
 } from "@hoard/core"
 import { Effect, Fiber, Option } from "effect"
 import { BeginTransaction, SqlClient } from "effect/sql/SqlClient"
-import { isSqlError } from "effect/sql/SqlError"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Fragment } from "effect/sql/Statement"
 import { decodeCursor, encodeCursor } from "./internal/cursor.ts"
-import { indexError } from "./internal/errors.ts"
-import { applyEvent, applyGone, applyStored, recordKeyOf, sameRecord, usageOf } from "./internal/records.ts"
+import { orIndexError } from "./internal/errors.ts"
+import * as Retention from "./internal/retention.ts"
+import {
+  applyEvent,
+  applyGone,
+  applyRemoved,
+  applyStored,
+  countsAsEvicted,
+  recordKeyOf,
+  sameRecord,
+  usageOf
+} from "./internal/records.ts"
 import type { ArtifactRecord } from "./internal/records.ts"
 import { counterColumns, RollupAccumulator, totalsOf } from "./internal/rollups.ts"
 import { artifactFromRow, artifactToRow, artifactValueColumns, eventFromRow, eventToRow } from "./internal/rows.ts"
 import type { Row } from "./internal/rows.ts"
+import { usageColumns, UsageDeltas } from "./internal/usage.ts"
+import type { UsageDelta } from "./internal/usage.ts"
 
 const checkTimeout = "5 seconds"
 
@@ -77,19 +88,6 @@ const asRead = (record: IndexedArtifact, now: number): IndexedArtifact =>
 
 const isConflict = (error: SqlError): boolean =>
   error.reason._tag === "DeadlockError" || error.reason._tag === "SerializationError"
-
-/**
- * SQL failures as `IndexError`s, also those the driver raises as defects
- * (seen when the server is killed mid-transaction and the rollback fails).
- */
-const orIndexError = (operation: string) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError> | IndexError, R> => {
-  const toIndexError = indexError(operation, `cache index ${operation} failed`)
-  return effect.pipe(
-    Effect.mapError((error) => isSqlError(error) ? toIndexError(error) : error),
-    Effect.catchDefect((defect) => isSqlError(defect) ? Effect.fail(toIndexError(defect)) : Effect.die(defect))
-  ) as Effect.Effect<A, Exclude<E, SqlError> | IndexError, R>
-}
 
 /** `sql.insert` takes a non-empty array; the chunks always are. */
 const rows = <A extends object>(items: ReadonlyArray<A>) =>
@@ -173,7 +171,7 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
 
   const upsertRecords = (records: ReadonlyArray<IndexedArtifact>) =>
     Effect.forEach(
-      chunksOf(records, 14),
+      chunksOf(records, 2 + artifactValueColumns.length),
       (chunk) =>
         sql`INSERT INTO artifacts ${sql.insert(rows(chunk.map(artifactToRow)))}
           ON CONFLICT (team_id, hash) DO UPDATE SET ${
@@ -193,13 +191,14 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
       { discard: true }
     )
 
-  const addUsage = (deltas: ReadonlyArray<{ readonly team_id: string; readonly bytes: number; readonly count: number }>) =>
+  const addUsage = (deltas: ReadonlyArray<UsageDelta>) =>
     Effect.forEach(
-      chunksOf(deltas, 3),
+      chunksOf(deltas, 1 + usageColumns.length),
       (chunk) =>
         sql`INSERT INTO team_usage ${sql.insert(rows(chunk))}
-          ON CONFLICT (team_id) DO UPDATE SET
-            bytes = team_usage.bytes + excluded.bytes, count = team_usage.count + excluded.count`.unprepared,
+          ON CONFLICT (team_id) DO UPDATE SET ${
+          sql.literal(usageColumns.map((column) => `${column} = team_usage.${column} + excluded.${column}`).join(", "))
+        }`.unprepared,
       { discard: true }
     )
 
@@ -229,9 +228,11 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
       const sortedKeys = Array.from(keys.keys()).sort().map((key) => keys.get(key)!)
       const before = sortedKeys.length > 0 ? yield* loadRecords(sortedKeys) : new Map<string, IndexedArtifact>()
 
-      // 3. Fold the batch, in array order, over records and rollups.
+      // 3. Fold the batch, in array order, over records and rollups; count
+      //    what eviction removes (a record the batch writes again still was evicted).
       const after = new Map<string, ArtifactRecord>(before)
       const rollups = new RollupAccumulator()
+      const usage = new UsageDeltas()
       for (const write of effective) {
         if (write._tag === "Event") {
           rollups.add(write.event)
@@ -239,16 +240,31 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
           if (key === undefined) continue
           const k = keyString(key.teamId, key.hash)
           after.set(k, applyEvent(after.get(k), write.event))
-        } else {
-          const k = keyString(write.teamId, write.hash)
-          after.set(k, write._tag === "Stored" ? applyStored(after.get(k), write) : applyGone(after.get(k), write))
+          continue
+        }
+        const k = keyString(write.teamId, write.hash)
+        const record = after.get(k)
+        switch (write._tag) {
+          case "Stored":
+            after.set(k, applyStored(record, write))
+            break
+          case "Gone":
+            after.set(k, applyGone(record, write))
+            break
+          case "Removed": {
+            const next = applyRemoved(record, write)
+            if (record !== undefined && next === undefined && countsAsEvicted(record, write)) {
+              usage.evicted(write.teamId, record.size ?? 0)
+            }
+            after.set(k, next)
+            break
+          }
         }
       }
 
       // 4. Write back what changed, and the usage it moves.
       const deleted: Array<RecordKey> = []
       const changed: Array<IndexedArtifact> = []
-      const usage = new Map<string, { team_id: string; bytes: number; count: number }>()
       for (const key of sortedKeys) {
         const k = keyString(key.teamId, key.hash)
         const old = before.get(k)
@@ -256,18 +272,12 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
         if (sameRecord(old, next)) continue
         if (next === undefined) deleted.push(key)
         else changed.push(next)
-        const was = usageOf(old)
-        const is = usageOf(next)
-        if (was.bytes === is.bytes && was.count === is.count) continue
-        const delta = usage.get(key.teamId) ?? { team_id: key.teamId, bytes: 0, count: 0 }
-        delta.bytes += is.bytes - was.bytes
-        delta.count += is.count - was.count
-        usage.set(key.teamId, delta)
+        usage.moved(key.teamId, usageOf(old), usageOf(next))
       }
       if (deleted.length > 0) yield* deleteRecords(deleted)
       if (changed.length > 0) yield* upsertRecords(changed)
       yield* addRollups(rollups)
-      const deltas = Array.from(usage.values()).filter((delta) => delta.bytes !== 0 || delta.count !== 0)
+      const deltas = usage.result()
       if (deltas.length > 0) yield* addUsage(deltas)
     })
 
@@ -417,6 +427,7 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     usage,
     teams,
     successHashes,
+    ...Retention.make(sql),
     getMeta,
     setMeta,
     check

@@ -2,10 +2,12 @@ import { it } from "@effect/vitest"
 import { CacheIndex } from "@hoard/core"
 import type { IndexWrite } from "@hoard/core"
 import { PgIndex } from "@hoard/index-sql"
-import { Effect, Layer } from "effect"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import { Effect, Layer, Redacted } from "effect"
 import { createServer } from "node:net"
 import { describe, expect } from "vitest"
 import { openIndex, postgresServer, usePostgres } from "@hoard/index-testkit"
+import { migrationSuite } from "./support/migrations.ts"
 import { event, sqlIndexSuite } from "./support/suite.ts"
 
 const pg = usePostgres()
@@ -13,6 +15,8 @@ const pg = usePostgres()
 const freshIndex = () => Layer.unwrap(Effect.promise(() => pg.server.createDatabase()).pipe(Effect.map((url) => PgIndex.layer({ url }))))
 
 sqlIndexSuite("PgIndex", freshIndex)
+migrationSuite("PgIndex", () =>
+  Layer.unwrap(Effect.promise(() => pg.server.createDatabase()).pipe(Effect.map((url) => PgClient.layer({ url: Redacted.make(url) })))))
 
 /** A loopback port with nothing listening. */
 const closedPort = () =>

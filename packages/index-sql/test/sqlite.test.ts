@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect } from "vitest"
+import { migrationSuite } from "./support/migrations.ts"
 import { event, sqlIndexSuite } from "./support/suite.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "hoard-index-sqlite-"))
@@ -14,6 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let files = 0
 
 sqlIndexSuite("SqliteIndex", () => SqliteIndex.layer({ filename: join(dir, `index-${files++}.db`) }))
+migrationSuite("SqliteIndex", () => SqliteClient.layer({ filename: join(dir, `index-${files++}.db`) }))
 
 describe("SqliteIndex", () => {
   it.live("creates the file's directories and keeps the data across a reopen (migrations run once)", () =>

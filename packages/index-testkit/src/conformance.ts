@@ -9,6 +9,7 @@ import { metaTests } from "./suites/meta.ts"
 import { reconciliationTests } from "./suites/reconciliation.ts"
 import { recordTests } from "./suites/records.ts"
 import { restartTests } from "./suites/restart.ts"
+import { retentionTests } from "./suites/retention.ts"
 import { rollupTests } from "./suites/rollups.ts"
 import type { SuiteOptions } from "./suites/fixtures.ts"
 import { usageTests } from "./suites/usage.ts"
@@ -70,6 +71,7 @@ export const cacheIndexConformance = (
     eventListingTests(it, suiteOptions)
     cursorTests(it)
     metaTests(it)
+    retentionTests(it)
     if (options.reopen === undefined) {
       it.effect.skip("a restart loses nothing (give options.reopen to run it)", () => Effect.void)
     } else {

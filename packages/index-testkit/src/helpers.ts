@@ -31,6 +31,14 @@ export const randomHash = (): string => hex(8)
  */
 export const randomEventId = (): string => hex(12)
 
+/**
+ * An event id as `IndexWriter` makes them: 12 hex digits of `createdAt` (ms),
+ * then 12 random ones, so ids sort by time. An index may rely on that to find
+ * the oldest events (activity retention).
+ */
+export const timedEventId = (createdAt: number): string =>
+  `${Math.max(0, Math.floor(createdAt)).toString(16).padStart(12, "0")}${hex(6)}`
+
 /** The start of the hour holding `ms`. */
 export const hourStart = (ms: number): number => Math.floor(ms / rollupHourMs) * rollupHourMs
 
@@ -72,6 +80,13 @@ export const storedWrite = (teamId: string, hash: string, info: ArtifactInfo): I
 })
 
 export const goneWrite = (teamId: string, hash: string, at: number): IndexWrite.Gone => ({ _tag: "Gone", teamId, hash, at })
+
+export const removedWrite = (
+  teamId: string,
+  hash: string,
+  at: number,
+  reason: IndexWrite.Removed["reason"] = "evicted"
+): IndexWrite.Removed => ({ _tag: "Removed", teamId, hash, at, reason })
 
 /** The API form of a stored event, as `listEvents`/`getEvent` return it. */
 export const toApiEvent = (event: StoredActivityEvent): ActivityEvent => ({

@@ -22,8 +22,10 @@ export {
   randomTeamId,
   recount,
   recountUsage,
+  removedWrite,
   seededRandom,
   storedWrite,
+  timedEventId,
   toApiEvent
 } from "./helpers.ts"
 export type { OpenedIndex, SeededRandom } from "./helpers.ts"

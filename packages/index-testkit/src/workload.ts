@@ -99,6 +99,8 @@ const dataFor = (random: SeededRandom, type: ActivityEventType, hash: string): A
       return { hash, token_name: "admin" }
     case "auth.rejected":
       return { status: random.pick([401, 403]), method: "GET", path: `/v8/artifacts/${hash}`, ...optional(random, 0.5, "hash", () => hash) }
+    case "purge.requested":
+      return { sha: random.pick(shas), purge_id: `purge-${random.int(0, 9)}`, token_name: "admin" }
   }
 }
 

@@ -3,7 +3,7 @@
  * suite's own check (every test passes on it). Not for production: every
  * read scans.
  */
-import { CacheIndex, IndexError, InvalidCursor, rollupHourMs, staleUploadMs } from "@hoard/core"
+import { CacheIndex, IndexError, InvalidCursor, lastUsedAt, rollupHourMs, staleUploadMs } from "@hoard/core"
 import type {
   ActivityEvent,
   ArtifactStatus,
@@ -37,13 +37,19 @@ export interface ReferenceStore {
   /** team → hash → record */
   readonly records: Map<string, Map<string, Row>>
   readonly meta: Map<string, string>
+  /** team → what eviction and the TTL removed */
+  readonly evicted: Map<string, { count: number; bytes: number }>
+  /** name → lease */
+  readonly leases: Map<string, { holder: string; expiresAt: number }>
 }
 
 export const makeStore = (): ReferenceStore => ({
   events: new Map(),
   rollups: new Map(),
   records: new Map(),
-  meta: new Map()
+  meta: new Map(),
+  evicted: new Map(),
+  leases: new Map()
 })
 
 /** Fresh counters to add to (the suite's `emptyTotals`, copied). */
@@ -206,6 +212,18 @@ const applyGone = (store: ReferenceStore, write: IndexWrite.Gone): void => {
   row.updatedAt = write.at
 }
 
+const applyRemoved = (store: ReferenceStore, write: IndexWrite.Removed): void => {
+  const records = store.records.get(write.teamId)
+  const row = records?.get(write.hash)
+  if (records === undefined || row === undefined || lastUsedAt(row) > write.at) return
+  records.delete(write.hash)
+  if (row.status !== "success" || write.reason === "purged") return
+  const evicted = store.evicted.get(write.teamId) ?? { count: 0, bytes: 0 }
+  evicted.count++
+  evicted.bytes += row.size ?? 0
+  store.evicted.set(write.teamId, evicted)
+}
+
 const invalid = (write: IndexWrite): string | undefined => {
   switch (write._tag) {
     case "Event":
@@ -213,9 +231,23 @@ const invalid = (write: IndexWrite): string | undefined => {
     case "Stored":
       return Number.isFinite(write.info.size) && Number.isFinite(write.info.createdAt) ? undefined : "bad info"
     case "Gone":
+    case "Removed":
       return Number.isFinite(write.at) ? undefined : "at is not a finite number"
   }
 }
+
+const usageOf = (store: ReferenceStore, teamId: string) => {
+  let bytes = 0
+  let count = 0
+  for (const row of store.records.get(teamId)?.values() ?? []) {
+    if (row.status !== "success") continue
+    bytes += row.size ?? 0
+    count++
+  }
+  return { bytes, count }
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 const effectiveStatus = (row: Row, now: number): ArtifactStatus =>
   row.status === "registered" && now - row.updatedAt > staleUploadMs ? "failed" : row.status
@@ -277,6 +309,9 @@ export const makeReferenceIndex = (store: ReferenceStore): CacheIndexShape => ({
             break
           case "Gone":
             applyGone(store, write)
+            break
+          case "Removed":
+            applyRemoved(store, write)
             break
         }
       }
@@ -349,17 +384,7 @@ export const makeReferenceIndex = (store: ReferenceStore): CacheIndexShape => ({
       return sum satisfies RollupTotals
     }),
 
-  usage: (teamId) =>
-    Effect.sync(() => {
-      let bytes = 0
-      let count = 0
-      for (const row of store.records.get(teamId)?.values() ?? []) {
-        if (row.status !== "success") continue
-        bytes += row.size ?? 0
-        count++
-      }
-      return { bytes, count }
-    }),
+  usage: (teamId) => Effect.sync(() => usageOf(store, teamId)),
 
   teams: Effect.sync(() => [...store.records].filter(([, records]) => records.size > 0).map(([team]) => team)),
 
@@ -371,6 +396,74 @@ export const makeReferenceIndex = (store: ReferenceStore): CacheIndexShape => ({
         .sort()
         .slice(0, limit)
     ),
+
+  evictionCandidates: (query) =>
+    Effect.sync(() =>
+      [...store.records.values()]
+        .flatMap((records) => [...records.values()])
+        .filter((row) =>
+          row.status === "success" &&
+          (query.teamId === undefined || row.teamId === query.teamId) &&
+          (query.usedBefore === undefined || lastUsedAt(row) < query.usedBefore) &&
+          (query.sha === undefined || row.sha === query.sha)
+        )
+        .map((row) => ({ teamId: row.teamId, hash: row.hash, size: row.size ?? 0, lastUsedAt: lastUsedAt(row) }))
+        .sort((a, b) => a.lastUsedAt - b.lastUsedAt || compare(a.teamId, b.teamId) || compare(a.hash, b.hash))
+        .slice(0, Math.max(0, query.limit))
+    ),
+
+  retentionStats: (teamId) =>
+    Effect.sync(() => {
+      const teams = teamId === undefined ? [...new Set([...store.records.keys(), ...store.evicted.keys()])] : [teamId]
+      let bytes = 0
+      let count = 0
+      let evictedCount = 0
+      let evictedBytes = 0
+      let oldestUsedAt: number | null = null
+      for (const team of teams) {
+        const usage = usageOf(store, team)
+        bytes += usage.bytes
+        count += usage.count
+        evictedCount += store.evicted.get(team)?.count ?? 0
+        evictedBytes += store.evicted.get(team)?.bytes ?? 0
+        for (const row of store.records.get(team)?.values() ?? []) {
+          if (row.status !== "success") continue
+          oldestUsedAt = oldestUsedAt === null ? lastUsedAt(row) : Math.min(oldestUsedAt, lastUsedAt(row))
+        }
+      }
+      return { bytes, count, evictedCount, evictedBytes, oldestUsedAt }
+    }),
+
+  deleteEventsBefore: (before, limit) =>
+    Effect.sync(() => {
+      const oldest = [...store.events.values()]
+        .filter((event) => event.created_at < before)
+        .sort((a, b) => a.created_at - b.created_at || compare(a.id, b.id))
+        .slice(0, Math.max(0, limit))
+      for (const event of oldest) store.events.delete(event.id)
+      return oldest.length
+    }),
+
+  deleteRollupsBefore: (before) =>
+    Effect.sync(() => {
+      let deleted = 0
+      for (const hours of store.rollups.values()) {
+        for (const hour of [...hours.keys()]) {
+          if (hour >= before) continue
+          hours.delete(hour)
+          deleted++
+        }
+      }
+      return deleted
+    }),
+
+  tryLease: (name, holder, ttlMs, now) =>
+    Effect.sync(() => {
+      const lease = store.leases.get(name)
+      if (lease !== undefined && lease.holder !== holder && lease.expiresAt > now) return false
+      store.leases.set(name, { holder, expiresAt: now + ttlMs })
+      return true
+    }),
 
   getMeta: (key) => Effect.sync(() => Option.fromNullishOr(store.meta.get(key))),
   setMeta: (key, value) => Effect.sync(() => void store.meta.set(key, value)),

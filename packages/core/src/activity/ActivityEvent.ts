@@ -13,6 +13,7 @@ export const ActivityEventType = Schema.Literals([
   "artifact.downloaded", // a GET served the artifact (data.size)
   "artifact.missed", // a GET, HEAD or batch query found no artifact
   "artifact.deleted", // an admin deleted the artifact
+  "purge.requested", // an admin asked to purge a commit's artifacts (data.sha) or all of the team's
   "auth.rejected" // a request was refused: bad token (401) or no permission (403)
 ])
 export type ActivityEventType = typeof ActivityEventType.Type
@@ -42,7 +43,9 @@ export const ActivityEventData = Schema.Struct({
   /** `x-artifact-dirty-hash` of an upload. */
   dirty_hash: Schema.optionalKey(Schema.String),
   /** Whether an upload carried an `x-artifact-tag` (a signature). */
-  has_tag: Schema.optionalKey(Schema.Boolean)
+  has_tag: Schema.optionalKey(Schema.Boolean),
+  /** The job of a `purge.requested`: `GET /api/v1/teams/:team/purges/:id` reads its progress. */
+  purge_id: Schema.optionalKey(Schema.String)
 })
 export type ActivityEventData = typeof ActivityEventData.Type
 

@@ -53,6 +53,15 @@
  * `updated_at`; `Gone` makes a `success` record `missing` when its
  * `updated_at` is before `at` (the time the walk started).
  *
+ * **Removal** (`IndexWrite.Removed`, from the evictor and purges, after the
+ * object was deleted from storage at `at`): removes the record when its last
+ * use (`lastUsedAt`) is at or before `at`, so an artifact written again after
+ * the delete keeps its new record. An `evicted` or `expired` removal of a
+ * `success` record adds one and its size to the team's evicted count and bytes.
+ *
+ * **Last use** of a record, `lastUsedAt`, is the later of `updatedAt` and
+ * `obtainedAt`: its last write or read. Eviction goes least recently used first.
+ *
  * **Usage** per team (bytes and count of `success` records) is maintained by
  * every write above, so it always equals a recount of the records.
  *
@@ -108,8 +117,12 @@ export interface IndexedArtifact {
   readonly hitCount: number
 }
 
+/** The last use of a record: its last write (`updatedAt`) or read (`obtainedAt`), whichever is later. */
+export const lastUsedAt = (record: Pick<IndexedArtifact, "updatedAt" | "obtainedAt">): number =>
+  record.obtainedAt === null ? record.updatedAt : Math.max(record.updatedAt, record.obtainedAt)
+
 /** One write to the index; a batch of them is applied in one transaction. */
-export type IndexWrite = IndexWrite.Event | IndexWrite.Stored | IndexWrite.Gone
+export type IndexWrite = IndexWrite.Event | IndexWrite.Stored | IndexWrite.Gone | IndexWrite.Removed
 
 export declare namespace IndexWrite {
   /** An activity event: stored (when `store`), counted in the rollups, and applied to the artifact record. */
@@ -132,6 +145,15 @@ export declare namespace IndexWrite {
     readonly teamId: string
     readonly hash: string
     readonly at: number
+  }
+  /** Retention: the artifact was deleted from storage at `at` (ms since the epoch). */
+  export interface Removed {
+    readonly _tag: "Removed"
+    readonly teamId: string
+    readonly hash: string
+    readonly at: number
+    /** `evicted` (over a size budget) and `expired` (past the TTL) count in the team's evicted figures; `purged` does not. */
+    readonly reason: "evicted" | "expired" | "purged"
   }
 }
 
@@ -190,6 +212,33 @@ export interface Usage {
   readonly count: number
 }
 
+/** A `success` record the evictor may remove, least recently used first. */
+export interface EvictionCandidate {
+  readonly teamId: string
+  readonly hash: string
+  readonly size: number
+  readonly lastUsedAt: number
+}
+
+export interface CandidateQuery {
+  /** Only this team's records; absent: every team's. */
+  readonly teamId?: string
+  /** Only records last used before this time (exclusive); for the TTL. */
+  readonly usedBefore?: number
+  /** Only records of this commit (`x-artifact-sha`); for a purge. */
+  readonly sha?: string
+  readonly limit: number
+}
+
+/** What a team (or the whole cache) stores, and what retention removed from it. */
+export interface RetentionStats extends Usage {
+  /** Artifacts removed by eviction or the TTL since the index began, and their bytes. */
+  readonly evictedCount: number
+  readonly evictedBytes: number
+  /** The last use of the least recently used `success` record; `null` when none. */
+  readonly oldestUsedAt: number | null
+}
+
 export interface CacheIndexShape {
   /** Applies a batch of writes in one transaction (see the invariants above). */
   readonly write: (batch: ReadonlyArray<IndexWrite>) => Effect.Effect<void, IndexError>
@@ -217,6 +266,26 @@ export interface CacheIndexShape {
     after: string | undefined,
     limit: number
   ) => Effect.Effect<ReadonlyArray<string>, IndexError>
+  /**
+   * `success` records by last use, oldest first (then by team and hash), at
+   * most `limit`: the evictor's and the purge's next page. One index range scan.
+   */
+  readonly evictionCandidates: (query: CandidateQuery) => Effect.Effect<ReadonlyArray<EvictionCandidate>, IndexError>
+  /** A team's stats, or (`undefined`) the whole cache's: one row or a sum over the teams' rows. */
+  readonly retentionStats: (teamId: string | undefined) => Effect.Effect<RetentionStats, IndexError>
+  /**
+   * Activity retention: deletes at most `limit` stored events created before
+   * `before`, oldest first, and answers how many it deleted. Rollups stay.
+   */
+  readonly deleteEventsBefore: (before: number, limit: number) => Effect.Effect<number, IndexError>
+  /** Deletes the hourly rollups of hours before `before`; answers how many. */
+  readonly deleteRollupsBefore: (before: number) => Effect.Effect<number, IndexError>
+  /**
+   * Takes or renews the lease `name` for `holder` until `now + ttlMs`, when it
+   * is free, expired or already `holder`'s; answers whether `holder` holds it.
+   * One replica at a time runs the evictor this way.
+   */
+  readonly tryLease: (name: string, holder: string, ttlMs: number, now: number) => Effect.Effect<boolean, IndexError>
   /** A small key-value store for the index's own bookkeeping (e.g. a one-time import done). */
   readonly getMeta: (key: string) => Effect.Effect<Option.Option<string>, IndexError>
   readonly setMeta: (key: string, value: string) => Effect.Effect<void, IndexError>

@@ -3,6 +3,9 @@
  * password is masked.
  */
 import { IndexError } from "@hoard/core"
+import { Effect } from "effect"
+import { isSqlError } from "effect/sql/SqlError"
+import type { SqlError } from "effect/sql/SqlError"
 
 const redact = (message: string): string => message.replace(/(\/\/[^/:@\s]*:)[^@\s]*@/g, "$1***@")
 
@@ -21,3 +24,17 @@ export const messageOf = (error: unknown, depth = 0): string => {
 
 export const indexError = (operation: string, context: string) => (error: unknown): IndexError =>
   new IndexError({ operation, message: `${context}: ${messageOf(error)}`, cause: error })
+
+/**
+ * SQL failures of an index operation as `IndexError`s, also those the driver
+ * raises as defects (seen when the server is killed mid-transaction and the
+ * rollback fails).
+ */
+export const orIndexError = (operation: string) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, Exclude<E, SqlError> | IndexError, R> => {
+  const toIndexError = indexError(operation, `cache index ${operation} failed`)
+  return effect.pipe(
+    Effect.mapError((error) => isSqlError(error) ? toIndexError(error) : error),
+    Effect.catchDefect((defect) => isSqlError(defect) ? Effect.fail(toIndexError(defect)) : Effect.die(defect))
+  ) as Effect.Effect<A, Exclude<E, SqlError> | IndexError, R>
+}

@@ -3,6 +3,7 @@
  * the index loads the records a batch touches, folds the batch over them here
  * and writes back what changed. `undefined` is an absent record.
  */
+import { lastUsedAt } from "@hoard/core"
 import type { ActivityEventData, IndexedArtifact, IndexWrite, StoredActivityEvent } from "@hoard/core"
 
 export type ArtifactRecord = IndexedArtifact | undefined
@@ -129,6 +130,21 @@ export const applyGone = (record: ArtifactRecord, write: IndexWrite.Gone): Artif
   record !== undefined && record.status === "success" && record.updatedAt < write.at
     ? { ...record, status: "missing", updatedAt: write.at }
     : record
+
+/**
+ * Retention: the object was deleted from storage at `at`. The record goes
+ * unless it was used after that (written again, or read), so an artifact
+ * uploaded again after the delete keeps its new record.
+ */
+export const applyRemoved = (record: ArtifactRecord, write: IndexWrite.Removed): ArtifactRecord =>
+  record !== undefined && lastUsedAt(record) <= write.at ? undefined : record
+
+/**
+ * Whether removing `removed` by `write` counts in the team's evicted figures:
+ * a `success` record evicted or expired (a purge does not count).
+ */
+export const countsAsEvicted = (removed: IndexedArtifact, write: IndexWrite.Removed): boolean =>
+  removed.status === "success" && write.reason !== "purged"
 
 /** Bytes and count a record adds to its team's usage. */
 export const usageOf = (record: ArtifactRecord): { readonly bytes: number; readonly count: number } =>

@@ -3,6 +3,7 @@
  * a JS `bigint` and `SUM(BIGINT)` as a numeric string; SQLite returns
  * numbers: every number read goes through `Number`.
  */
+import { lastUsedAt } from "@hoard/core"
 import type { ActivityEvent, ActivityEventData, IndexedArtifact, StoredActivityEvent } from "@hoard/core"
 
 export type Row = Readonly<Record<string, unknown>>
@@ -26,7 +27,9 @@ export const artifactToRow = (record: IndexedArtifact) => ({
   has_tag: record.hasTag ? 1 : 0,
   client_ci: record.clientCi,
   uploader: record.uploader,
-  hit_count: record.hitCount
+  hit_count: record.hitCount,
+  // Derived, stored for the evictor's index (read back from the other columns).
+  last_used_at: integer(lastUsedAt(record))
 })
 
 /** The columns an upsert of a record rewrites: all but the key. */
@@ -42,7 +45,8 @@ export const artifactValueColumns = [
   "has_tag",
   "client_ci",
   "uploader",
-  "hit_count"
+  "hit_count",
+  "last_used_at"
 ] as const satisfies ReadonlyArray<keyof ReturnType<typeof artifactToRow>>
 
 export const artifactFromRow = (row: Row): IndexedArtifact => ({

@@ -79,10 +79,51 @@ const initial = Effect.gen(function*() {
   )`
 })
 
+/**
+ * Retention: the last use of each record (for the least-recently-used order),
+ * what eviction removed per team, and leases (one evictor among the replicas).
+ */
+const retention = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  const key = sql.onDialectOrElse({ pg: () => sql.literal(`TEXT COLLATE "C"`), orElse: () => sql.literal("TEXT") })
+
+  // `lastUsedAt` of the record: max(updated_at, obtained_at), written with every
+  // record. SQLite adds a NOT NULL column only with a default; PostgreSQL drops
+  // it after the backfill, so a row written without the column fails there.
+  yield* sql`ALTER TABLE artifacts ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0`
+  yield* sql`UPDATE artifacts SET last_used_at =
+    CASE WHEN obtained_at IS NOT NULL AND obtained_at > updated_at THEN obtained_at ELSE updated_at END`
+  yield* sql.onDialectOrElse({
+    pg: () => sql`ALTER TABLE artifacts ALTER COLUMN last_used_at DROP DEFAULT`,
+    orElse: () => Effect.void
+  })
+  // The evictor's order, over the whole cache and per team. Partial: only
+  // `success` records can be evicted, and a query must say `status = 'success'`
+  // literally for either planner to use them. A purge by sha uses artifacts_by_sha.
+  yield* sql`CREATE INDEX artifacts_lru ON artifacts (last_used_at, team_id, hash) WHERE status = 'success'`
+  yield* sql`CREATE INDEX artifacts_team_lru ON artifacts (team_id, last_used_at, hash) WHERE status = 'success'`
+
+  yield* sql`ALTER TABLE team_usage ADD COLUMN evicted_count BIGINT NOT NULL DEFAULT 0`
+  yield* sql`ALTER TABLE team_usage ADD COLUMN evicted_bytes BIGINT NOT NULL DEFAULT 0`
+
+  // Rollup retention deletes the oldest hours of every team: a range of this index.
+  yield* sql`CREATE INDEX hourly_rollups_by_hour ON hourly_rollups (hour)`
+
+  yield* sql`CREATE TABLE leases (
+    name ${key} PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+  )`
+})
+
+/** Every migration, in order. */
+export const migrations = { "1_initial": initial, "2_retention": retention }
+
 const run = Migrator.make({})
 
+/** Applies the pending migrations of `record` (all by default). */
+export const migrateWith = (record: Record<string, Effect.Effect<void, unknown, SqlClient>>) =>
+  run({ loader: Migrator.fromRecord(record), table: migrationsTable })
+
 /** Applies the pending migrations (PostgreSQL replicas starting together take turns: the migrator locks its table). */
-export const migrate = run({
-  loader: Migrator.fromRecord({ "1_initial": initial }),
-  table: migrationsTable
-})
+export const migrate = migrateWith(migrations)

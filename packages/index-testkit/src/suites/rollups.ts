@@ -79,12 +79,13 @@ const mappingCases: ReadonlyArray<MappingCase> = [
     expected: totals({ rejected: 2 })
   },
   {
-    name: "upload_started, upload_failed, missed and deleted count nothing",
+    name: "upload_started, upload_failed, missed, deleted and purge.requested count nothing",
     events: [
       ["artifact.upload_started", { hash: randomHash(), size: 999, duration_ms: 5 }],
       ["artifact.upload_failed", { hash: randomHash(), size: 999 }],
       ["artifact.missed", { hash: randomHash(), size: 999 }],
-      ["artifact.deleted", { hash: randomHash(), size: 999 }]
+      ["artifact.deleted", { hash: randomHash(), size: 999 }],
+      ["purge.requested", { sha: "1b2c3d4e5f60", purge_id: "purge-1", size: 999 }]
     ],
     expected: emptyTotals
   }
