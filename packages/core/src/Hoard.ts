@@ -1,4 +1,5 @@
 import { Effect, Layer, Schema } from "effect"
+import type { RateLimiter } from "effect/persistence"
 import { AccessConfig } from "./access/AccessConfig.ts"
 import * as RateLimits from "./access/RateLimits.ts"
 import * as TeamDirectory from "./access/TeamDirectory.ts"
@@ -10,6 +11,10 @@ import type { HoardConfigOptions } from "./HoardConfig.ts"
 import type { CacheIndex } from "./index/CacheIndex.ts"
 import * as IndexWriter from "./index/IndexWriter.ts"
 import * as Reconciler from "./index/Reconciler.ts"
+import * as Evictor from "./retention/Evictor.ts"
+import * as Purges from "./retention/Purges.ts"
+import { RetentionConfig, retentionSettings } from "./retention/RetentionConfig.ts"
+import type { RetentionOptions } from "./retention/RetentionConfig.ts"
 import type { ArtifactStorage } from "./storage/ArtifactStorage.ts"
 
 /** Everything the Hoard routes need. */
@@ -22,8 +27,11 @@ export type HoardServices =
   | TeamUsage.TeamUsage
   | RateLimits.RateLimits
   | HoardConfig
+  | RetentionConfig
+  | Evictor.Evictor
+  | Purges.Purges
 
-export interface HoardOptions<E = never, EI = never> extends HoardConfigOptions {
+export interface HoardOptions<E = never, EI = never, ER = never> extends HoardConfigOptions {
   /** The storage backend, e.g. `FsStorage.layer({ directory })`. */
   readonly storage: Layer.Layer<ArtifactStorage, E>
   /**
@@ -45,6 +53,14 @@ export interface HoardOptions<E = never, EI = never> extends HoardConfigOptions 
   readonly writer?: IndexWriter.IndexWriterOptions
   /** Reconciliation of the index with storage; `false` turns it off. */
   readonly reconcile?: Reconciler.ReconcilerOptions | false
+  /** Size budget, TTL and activity retention (default: no budget, no TTL, events kept 90 days). */
+  readonly retention?: RetentionOptions
+  /**
+   * Where token rate limits are counted: default in memory, per replica;
+   * `RateLimiter.layerStoreRedis()` (with a Redis client) shares each token's
+   * budget across replicas.
+   */
+  readonly rateLimitStore?: Layer.Layer<RateLimiter.RateLimiterStore, ER>
 }
 
 const NonEmptyString = Schema.String.check(Schema.isMinLength(1, { message: "a token is not empty" }))
@@ -64,9 +80,11 @@ const check = <S extends Schema.Decoder<unknown>>(schema: S, value: unknown, at:
  * one secret, no way to authenticate) fail the layer with a `ConfigError`
  * naming the field.
  */
-export const layer = <E, EI>(options: HoardOptions<E, EI>): Layer.Layer<HoardServices, E | EI | ConfigError> =>
+export const layer = <E, EI, ER = never>(
+  options: HoardOptions<E, EI, ER>
+): Layer.Layer<HoardServices, E | EI | ER | ConfigError> =>
   Layer.unwrap(Effect.gen(function*() {
-    const { access, auth, index, reconcile, storage, tokens, writer, ...config } = options
+    const { access, auth, index, rateLimitStore, reconcile, retention, storage, tokens, writer, ...config } = options
     if (access !== undefined) yield* check(AccessConfig, access, "access")
     if (tokens !== undefined) yield* check(StaticTokens, tokens, "tokens")
     const hasAccessTokens = access !== undefined && ((access.tokens?.length ?? 0) > 0 || access.jwt !== undefined)
@@ -76,13 +94,18 @@ export const layer = <E, EI>(options: HoardOptions<E, EI>): Layer.Layer<HoardSer
         message: "Hoard needs `tokens`, `access.tokens`/`access.jwt`, or an `auth` layer (`layerAllowAll` for an open cache)"
       })
     }
+    const retentionConfig = Layer.succeed(RetentionConfig, yield* retentionSettings(retention))
     const authLayer = auth ?? (hasAccessTokens ? layerAccessTokens(access) : layerStaticTokens(tokens!))
     const teams = access === undefined || access.teams.length === 0
       ? TeamDirectory.layerOpen
       : TeamDirectory.layerConfigured(access)
     const indexServices = Layer.mergeAll(IndexWriter.layer(writer), TeamUsage.layer()).pipe(Layer.provideMerge(index))
-    const background = reconcile === false ? Layer.empty : Reconciler.layer(reconcile)
+    const rateLimits = rateLimitStore === undefined ? RateLimits.layer : RateLimits.layerWithStore.pipe(Layer.provide(rateLimitStore))
+    const reconciler = reconcile === false ? Layer.empty : Reconciler.layer(reconcile)
+    const background = Layer.mergeAll(reconciler, Evictor.layer, Purges.layer)
     return background.pipe(
-      Layer.provideMerge(Layer.mergeAll(authLayer, teams, RateLimits.layer, HoardConfig.layer(config), indexServices, storage))
+      Layer.provideMerge(
+        Layer.mergeAll(authLayer, teams, rateLimits, HoardConfig.layer(config), retentionConfig, indexServices, storage)
+      )
     )
   }))

@@ -37,6 +37,14 @@ describe("Hoard.layer with bad options", () => {
       const url = yield* refusal({ tokens: [token], publicUrl: "cache.example.com" })
       assert.include(url.message, "publicUrl: a public URL is http(s)://")
 
+      const budget = yield* refusal({ tokens: [token], retention: { maxSizeBytes: -1 } })
+      assert.strictEqual(budget.path, "retention.maxSizeBytes")
+      const age = yield* refusal({ tokens: [token], retention: { ttl: "seven days" as never } })
+      assert.strictEqual(age.path, "retention.ttl")
+      assert.include(age.message, "is not a duration")
+      const watermark = yield* refusal({ tokens: [token], retention: { lowWatermark: 1.5 } })
+      assert.strictEqual(watermark.path, "retention.lowWatermark")
+
       const noAuth = yield* refusal({})
       assert.strictEqual(noAuth.path, "tokens")
       assert.include(noAuth.message, "Hoard needs `tokens`")

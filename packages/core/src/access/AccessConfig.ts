@@ -16,6 +16,12 @@ export const TeamConfig = Schema.Struct({
   status: Schema.optionalKey(Schema.Literals(["enabled", "disabled", "paused"])),
   /** Storage quota: bytes, or a size such as `50GiB`. Past it, status is `over_limit` and uploads get 403. */
   quota: Schema.optionalKey(ByteSizeInput),
+  /**
+   * The team's own budget: bytes, or a size such as `10GiB`. Above it the
+   * evictor removes the team's least recently used artifacts (never another
+   * team's). Unlike `quota`, uploads go on.
+   */
+  maxSize: Schema.optionalKey(ByteSizeInput),
   /** ISO date or ms since the epoch; shown by `turbo link`. */
   createdAt: Schema.optionalKey(Schema.Union([Schema.Int, Schema.String]))
 })

@@ -19,6 +19,8 @@ export interface Team {
   readonly status: "enabled" | "disabled" | "paused"
   /** Storage quota in bytes; none when unlimited. */
   readonly quotaBytes?: number
+  /** The team's eviction budget in bytes (`maxSize`); none when only the whole cache's applies. */
+  readonly maxSizeBytes?: number
   /** When the team was created (ms since the epoch); turbo link shows it. */
   readonly createdAt: number
 }

@@ -87,11 +87,8 @@ export const layerConfigured = (config: Pick<AccessConfig, "teams">): Layer.Laye
   )
 
 const teamFromConfig = (team: TeamConfig): Team => {
-  const quotaBytes = team.quota === undefined
-    ? undefined
-    : typeof team.quota === "number"
-    ? team.quota
-    : parseByteSize(team.quota)
+  const quotaBytes = bytesOf(team.quota)
+  const maxSizeBytes = bytesOf(team.maxSize)
   const createdAt = team.createdAt === undefined
     ? 0
     : typeof team.createdAt === "number"
@@ -103,6 +100,10 @@ const teamFromConfig = (team: TeamConfig): Team => {
     name: team.name ?? team.slug,
     status: team.status ?? "enabled",
     createdAt,
-    ...(quotaBytes !== undefined && { quotaBytes })
+    ...(quotaBytes !== undefined && { quotaBytes }),
+    ...(maxSizeBytes !== undefined && { maxSizeBytes })
   }
 }
+
+const bytesOf = (size: number | string | undefined): number | undefined =>
+  size === undefined ? undefined : typeof size === "number" ? size : parseByteSize(size)

@@ -13,13 +13,15 @@ export interface TeamUsageShape {
    * last figure is used (none yet: 0), so a quota never turns into 5xx.
    */
   readonly usedBytes: (team: Team) => Effect.Effect<Usage>
-  /** Counts an upload at once, so a quota bites before the index has applied it. */
+  /** What the whole cache stores now, every team's: read and counted the same way. */
+  readonly cacheUsedBytes: Effect.Effect<Usage>
+  /** Counts an upload at once, so a quota or a budget bites before the index has applied it. */
   readonly added: (team: Team, bytes: number) => void
-  /** Forgets the cached figure (after a delete), so the next call reads the index. */
-  readonly invalidate: (team: Team) => void
+  /** Forgets the team's and the whole cache's cached figures (after a delete), so the next call reads the index. */
+  readonly invalidate: (team: { readonly id: string }) => void
 }
 
-/** Storage used per team: for quotas (`over_limit`). */
+/** Storage used per team and in all: for quotas (`over_limit`) and the size budgets' hard ceiling. */
 export class TeamUsage extends Context.Service<TeamUsage, TeamUsageShape>()("@hoard/core/TeamUsage") {}
 
 export interface TeamUsageOptions {
@@ -29,6 +31,9 @@ export interface TeamUsageOptions {
   readonly readTimeout?: Duration.Input
 }
 
+/** The cache key of the whole cache's figure: no team id has a NUL. */
+const wholeCache = "\u0000all"
+
 export const layer = (options: TeamUsageOptions = {}): Layer.Layer<TeamUsage, never, CacheIndex> =>
   Layer.effect(
     TeamUsage,
@@ -36,39 +41,51 @@ export const layer = (options: TeamUsageOptions = {}): Layer.Layer<TeamUsage, ne
       const index = yield* CacheIndex
       const refreshAfter = options.refreshAfter ?? "5 seconds"
       const readTimeout = options.readTimeout ?? "1 second"
-      /** The last figure read per team, and this replica's uploads since that read. */
+      /** The last figure read per team (and the whole cache's, under `wholeCache`), and this replica's uploads since that read. */
       const known = new Map<string, { usage: Usage; addedBytes: number; addedCount: number }>()
       const read = yield* Cache.makeWith((teamId: string) =>
-        index.usage(teamId).pipe(
+        (teamId === wholeCache ? index.retentionStats(undefined) : index.usage(teamId)).pipe(
           Effect.timeout(readTimeout),
-          Effect.tap((usage) => Effect.sync(() => known.set(teamId, { usage, addedBytes: 0, addedCount: 0 })))
+          Effect.tap(({ bytes, count }) => Effect.sync(() => known.set(teamId, { usage: { bytes, count }, addedBytes: 0, addedCount: 0 })))
         ), {
         capacity: 10_000,
         // A failed read is retried soon, not cached for the whole period.
-        timeToLive: (exit) => Exit.isSuccess(exit) ? refreshAfter : Duration.millis(500)
+        // The whole cache's figure follows evictions by other replicas within a second (one cheap read each).
+        timeToLive: (exit, key) =>
+          Exit.isFailure(exit) ? Duration.millis(500) : key === wholeCache ? Duration.min(Duration.fromInputUnsafe(refreshAfter), Duration.seconds(1)) : refreshAfter
       })
+      const usedBy = (key: string): Effect.Effect<Usage> =>
+        Cache.get(read, key).pipe(
+          // The writer and the readiness probe report an index that is down; a quota check just goes on.
+          Effect.catchCause(() => Effect.void),
+          Effect.andThen(Effect.sync(() => {
+            const entry = known.get(key)
+            return entry === undefined
+              ? { bytes: 0, count: 0 }
+              : { bytes: entry.usage.bytes + entry.addedBytes, count: entry.usage.count + entry.addedCount }
+          }))
+        )
+      const add = (key: string, bytes: number): void => {
+        const entry = known.get(key)
+        if (entry !== undefined) {
+          entry.addedBytes += bytes
+          entry.addedCount += 1
+        }
+      }
+      const forget = (key: string): void => {
+        known.delete(key)
+        Effect.runSync(Cache.invalidate(read, key))
+      }
       return TeamUsage.of({
-        usedBytes: (team) =>
-          Cache.get(read, team.id).pipe(
-            // The writer and the readiness probe report an index that is down; a quota check just goes on.
-            Effect.catchCause(() => Effect.void),
-            Effect.andThen(Effect.sync(() => {
-              const entry = known.get(team.id)
-              return entry === undefined
-                ? { bytes: 0, count: 0 }
-                : { bytes: entry.usage.bytes + entry.addedBytes, count: entry.usage.count + entry.addedCount }
-            }))
-          ),
+        usedBytes: (team) => usedBy(team.id),
+        cacheUsedBytes: usedBy(wholeCache),
         added: (team, bytes) => {
-          const entry = known.get(team.id)
-          if (entry !== undefined) {
-            entry.addedBytes += bytes
-            entry.addedCount += 1
-          }
+          add(team.id, bytes)
+          add(wholeCache, bytes)
         },
         invalidate: (team) => {
-          known.delete(team.id)
-          Effect.runSync(Cache.invalidate(read, team.id))
+          forget(team.id)
+          forget(wholeCache)
         }
       })
     })

@@ -1,6 +1,7 @@
-import { Cause, Effect, Layer } from "effect"
+import { ByteSize, Cause, Effect, Layer } from "effect"
 import type { Scope } from "effect"
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { HoardConfig } from "../HoardConfig.ts"
 import { badRequest, errorResponse, internalError, notFound } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
 import { basePathMatcher } from "./BasePath.ts"
@@ -45,6 +46,9 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
   const routes = yield* HttpRouter.toHttpEffect(AllRoutes).pipe(
     Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: 256 })
   )
+  // Bodies HttpApi reads whole (a management POST) stop at the JSON limit;
+  // /v8 reads its own bodies (uploads stream, JSON is bounded in body.ts).
+  const maxBodySize = ByteSize.bytes((yield* HoardConfig).maxJsonBytes)
   const notFoundResponse = (url: string, requestId: string) =>
     errorResponse(notFound(`no route for ${url.split("?", 1)[0]}`), requestId)
 
@@ -54,6 +58,7 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
       ? routes
       : Effect.provideService(routes, HttpServerRequest.HttpServerRequest, request.modify({ url: relativeUrl }))).pipe(
         Effect.provideService(RequestState, state),
+        Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodySize),
         Effect.catchTags({
           ApiError: (error) => Effect.succeed(errorResponse(error, state.requestId)),
           HttpServerError: (error) =>

@@ -13,6 +13,10 @@ import { IndexWriter } from "../index/IndexWriter.ts"
 import type { IndexWriterShape } from "../index/IndexWriter.ts"
 import { HoardConfig } from "../HoardConfig.ts"
 import type { HoardConfigShape } from "../HoardConfig.ts"
+import { Evictor } from "../retention/Evictor.ts"
+import type { EvictorShape } from "../retention/Evictor.ts"
+import { RetentionConfig } from "../retention/RetentionConfig.ts"
+import type { RetentionSettings } from "../retention/RetentionConfig.ts"
 import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
 import type { ArtifactStorageShape } from "../storage/ArtifactStorage.ts"
 
@@ -28,6 +32,9 @@ export interface Services {
   readonly usage: TeamUsageShape
   readonly rateLimits: RateLimitsShape
   readonly config: HoardConfigShape
+  readonly retention: RetentionSettings
+  /** Woken by an upload that finds a size budget exceeded. */
+  readonly evictor: EvictorShape
 }
 
 export const Services = Effect.gen(function*() {
@@ -39,6 +46,8 @@ export const Services = Effect.gen(function*() {
     teams: yield* TeamDirectory,
     usage: yield* TeamUsage,
     rateLimits: yield* RateLimits,
-    config: yield* HoardConfig
+    config: yield* HoardConfig,
+    retention: yield* RetentionConfig,
+    evictor: yield* Evictor
   } satisfies Services
 })

@@ -15,8 +15,12 @@ import {
   EventPath,
   EventsPage,
   EventsQuery,
+  PurgePath,
+  PurgeRequest,
+  RetentionReport,
   TeamPath
 } from "./schemas.ts"
+import { PurgeJob } from "../../retention/Purges.ts"
 
 /**
  * The management API (`/api/v1`) as an HttpApi: its routes are built from it
@@ -125,8 +129,43 @@ export class DownloadsGroup extends HttpApiGroup.make("downloads")
   .annotateMerge(OpenApi.annotations({ title: "Signed downloads", description: "Links that work without a token until they expire" }))
 {}
 
+export class RetentionGroup extends HttpApiGroup.make("retention")
+  .add(
+    HttpApiEndpoint.get("getRetention", "/api/v1/teams/:team/retention", {
+      params: TeamPath,
+      success: RetentionReport,
+      error: readErrors
+    }).annotateMerge(OpenApi.annotations({
+      summary: "What the team and the whole cache store against their size budgets",
+      description:
+        "Stored bytes and artifacts, the budget (`maxSize` of the team, `--max-size` of the cache), artifacts and bytes evicted so far, and the last use of the least recently used artifact."
+    })),
+    HttpApiEndpoint.post("startPurge", "/api/v1/teams/:team/purges", {
+      params: TeamPath,
+      payload: PurgeRequest,
+      success: PurgeJob.pipe(HttpApiSchema.status(202)),
+      error: readErrors
+    }).annotate(RequiredPermission, "admin").annotateMerge(OpenApi.annotations({
+      summary: "Purge a commit's artifacts, or all of the team's (admin scope)",
+      description:
+        "`{\"sha\": \"<commit>\"}` removes every artifact built from that commit (`x-artifact-sha`); `{\"all\": true}` every artifact of the team. Runs in the background: the answer is the job, `GET .../purges/:id` reads its progress. Records a `purge.requested` event."
+    })),
+    HttpApiEndpoint.get("getPurge", "/api/v1/teams/:team/purges/:id", {
+      params: PurgePath,
+      success: PurgeJob,
+      error: [...readErrors, managementError(404)]
+    }).annotateMerge(OpenApi.annotations({ summary: "A purge's progress" }))
+  )
+  .middleware(ManagementAuth)
+  .middleware(ManagementErrors)
+  .annotateMerge(OpenApi.annotations({
+    title: "Retention",
+    description: "Size budgets, eviction and purges (read scope; purging needs admin)"
+  }))
+{}
+
 /** The management groups, in the order the document lists them. */
-export const managementGroups = [EventsGroup, AnalyticsGroup, ArtifactsGroup, DownloadsGroup] as const
+export const managementGroups = [EventsGroup, AnalyticsGroup, ArtifactsGroup, RetentionGroup, DownloadsGroup] as const
 
 /** The management API on its own: what `ManagementRoutes` serves (`HoardApi` documents it with the rest). */
 export class ManagementApi extends HttpApi.make("management").add(...managementGroups) {}

@@ -112,25 +112,27 @@ export const managementError = (status: ManagementStatus): ManagementErrorSchema
 /** A 400 naming the parameter that was wrong. */
 export const invalidParameter = (
   field: string,
-  location: "path" | "query",
+  location: "path" | "query" | "body",
   message: string,
   issues?: ReadonlyArray<{ readonly path: ReadonlyArray<string>; readonly message: string }>
 ): ApiError =>
   new ApiError({
     status: 400,
     code: "bad_request",
-    message: `invalid ${location} parameter ${field}: ${message}`,
+    message: location === "body"
+      ? `invalid request body${field === "?" ? "" : ` field ${field}`}: ${message}`
+      : `invalid ${location} parameter ${field}: ${message}`,
     details: { field, location, ...(issues !== undefined && { issues }) }
   })
 
 const standardFormatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 /**
- * The 400 for a path or query that does not decode with the endpoint's
+ * The 400 for a path, query or body that does not decode with the endpoint's
  * schemas: `details.field` names the first bad parameter, `details.issues`
  * lists them all.
  */
-export const invalidRequest = (location: "path" | "query", error: Schema.SchemaError): ApiError => {
+export const invalidRequest = (location: "path" | "query" | "body", error: Schema.SchemaError): ApiError => {
   const issues = standardFormatter(error.issue).issues.map((issue) => ({
     path: (issue.path ?? []).map((segment) =>
       String(typeof segment === "object" && segment !== null ? segment.key : segment)
@@ -192,6 +194,7 @@ export const layerManagementErrors: Layer.Layer<ManagementErrors> = Layer.succee
         if (!HttpApiError.HttpApiSchemaError.is(error)) return Effect.fail(error)
         if (error.kind === "Params") return Effect.fail(invalidRequest("path", error.cause))
         if (error.kind === "Query") return Effect.fail(invalidRequest("query", error.cause))
+        if (error.kind === "Payload") return Effect.fail(invalidRequest("body", error.cause))
         return crashed(error)
       }),
       Effect.catchDefect(crashed)

@@ -8,6 +8,7 @@ import { EventsHandlers } from "./events.ts"
 import { ManagementApi } from "./ManagementApi.ts"
 import { layerManagementAuth } from "./ManagementAuth.ts"
 import { layerManagementErrors } from "./ManagementError.ts"
+import { RetentionHandlers } from "./retention.ts"
 
 /**
  * The management API (`/api/v1`) as HttpRouter routes, built by HttpApi from
@@ -16,7 +17,7 @@ import { layerManagementErrors } from "./ManagementError.ts"
  * from the context.
  */
 export const ManagementRoutes = HttpApiBuilder.layer(ManagementApi).pipe(
-  Layer.provide([EventsHandlers, AnalyticsHandlers, ArtifactsHandlers, DownloadsHandlers]),
+  Layer.provide([EventsHandlers, AnalyticsHandlers, ArtifactsHandlers, RetentionHandlers, DownloadsHandlers]),
   Layer.provide([layerManagementAuth, layerManagementErrors]),
   // HttpApiBuilder asks for the services a handler answering with a file
   // (`HttpServerResponse.file`) would use. None of these does (they answer

@@ -198,3 +198,40 @@ export const ArtifactsPage = Schema.Struct({
   next_cursor: NextCursor
 }).annotate({ identifier: "ArtifactsPage" })
 export type ArtifactsPage = typeof ArtifactsPage.Type
+
+/** What a team, or the whole cache, stores against its budget, and what retention removed. */
+const StoredAgainstBudget = Schema.Struct({
+  storage_bytes: Count,
+  artifact_count: Count,
+  /** The size budget in bytes; null when there is none. */
+  max_size_bytes: Schema.NullOr(Count),
+  /** Artifacts removed by eviction or the TTL, and their bytes, since the index began. */
+  evicted: Schema.Struct({ count: Count, bytes: Count }),
+  /** The last use (read or write) of the least recently used stored artifact, ISO 8601; null when none. */
+  oldest_used_at: Schema.NullOr(Schema.String),
+  /** Its age in seconds; null when none. */
+  oldest_age_seconds: Schema.NullOr(Count)
+})
+
+export const RetentionReport = Schema.Struct({
+  team_id: Schema.String,
+  ...StoredAgainstBudget.fields,
+  /** The TTL since last use, in seconds; null when there is none. */
+  ttl_seconds: Schema.NullOr(Count),
+  /** The same figures for the whole cache, every team's. */
+  cache: StoredAgainstBudget
+}).annotate({ identifier: "RetentionReport" })
+export type RetentionReport = typeof RetentionReport.Type
+
+/** What to purge: the artifacts of one commit, or all of the team's. */
+export const PurgeRequest = Schema.Union([
+  Schema.Struct({
+    sha: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(256)).annotate({
+      description: "Every artifact built from this git commit (`x-artifact-sha`)"
+    })
+  }),
+  Schema.Struct({ all: Schema.Literal(true).annotate({ description: "Every artifact of the team" }) })
+]).annotate({ identifier: "PurgeRequest" })
+export type PurgeRequest = typeof PurgeRequest.Type
+
+export const PurgePath = { team: TeamRef, id: Schema.String.check(Schema.isPattern(/^[0-9a-f]{24}$/u, { message: "a purge id is 24 hex digits" })) }

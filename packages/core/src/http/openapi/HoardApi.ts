@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
-import { AnalyticsGroup, ArtifactsGroup, DownloadsGroup, EventsGroup } from "../management/ManagementApi.ts"
+import { AnalyticsGroup, ArtifactsGroup, DownloadsGroup, EventsGroup, RetentionGroup } from "../management/ManagementApi.ts"
 import { managementStatusDescriptions } from "../management/ManagementError.ts"
 import { AccountGroup, TurboGroup, turboStatusDescriptions } from "./TurboApi.ts"
 
@@ -43,7 +43,7 @@ export class DocsGroup extends HttpApiGroup.make("docs")
  * server registers.
  */
 export class HoardApi extends HttpApi.make("hoard")
-  .add(TurboGroup, AccountGroup, EventsGroup, AnalyticsGroup, ArtifactsGroup, DownloadsGroup, DocsGroup)
+  .add(TurboGroup, AccountGroup, EventsGroup, AnalyticsGroup, ArtifactsGroup, RetentionGroup, DownloadsGroup, DocsGroup)
   .annotateMerge(OpenApi.annotations({
     title: "Hoard",
     version: "1.0.0",

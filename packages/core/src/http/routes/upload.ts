@@ -7,6 +7,7 @@ import { uploadBody } from "../body.ts"
 import { requireMinimumRate } from "../uploadRate.ts"
 import { makeUploadSlots } from "../uploadSlots.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
+import { makeStorageBudget } from "../StorageBudget.ts"
 import { decodeOrBadRequest } from "../decode.ts"
 import { authorizeTeam, recordActivity } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
@@ -23,6 +24,7 @@ const decodeHeaders = decodeOrBadRequest(UploadHeaders, "artifact headers")
 export const upload = (services: Services) => {
   const { config } = services
   const slots = makeUploadSlots({ total: config.maxConcurrentUploads, perToken: config.maxConcurrentUploadsPerToken })
+  const budget = makeStorageBudget(services)
   const minimumRate = { minBytesPerSecond: config.minUploadBytesPerSecond, windowMillis: config.uploadRateWindowSeconds * 1000 }
   return (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function*() {
@@ -31,6 +33,7 @@ export const upload = (services: Services) => {
       const key = yield* artifactKey(team)
       const headers = yield* decodeHeaders(request.headers)
       const size = yield* contentLength(request, services.config.maxArtifactBytes)
+      yield* budget.admit(team, size)
       const metadata: ArtifactMetadata = {
         durationMs: headers["x-artifact-duration"] === undefined ? 0 : Number(headers["x-artifact-duration"]),
         ...(headers["x-artifact-tag"] !== undefined && { tag: headers["x-artifact-tag"] }),
