@@ -43,19 +43,35 @@ export const layer = (options: TeamUsageOptions = {}): Layer.Layer<TeamUsage, ne
       const readTimeout = options.readTimeout ?? "1 second"
       /** The last figure read per team (and the whole cache's, under `wholeCache`), and this replica's uploads since that read. */
       const known = new Map<string, { usage: Usage; addedBytes: number; addedCount: number }>()
-      const read = yield* Cache.makeWith((teamId: string) =>
-        (teamId === wholeCache ? index.retentionStats(undefined) : index.usage(teamId)).pipe(
+      // Figures are cached under `key + NUL1 + generation`; `invalidate` moves a key to
+      // its next generation, so a read that was already running when it was called
+      // (and may predate an eviction) neither answers nor sets the figure afterwards.
+      const generations = new Map<string, number>()
+      const versionOf = (key: string) => `${key}\u0001${generations.get(key) ?? 0}`
+      const keyOf = (version: string) => version.slice(0, version.lastIndexOf("\u0001"))
+      const read = yield* Cache.makeWith((version: string) => {
+        const key = keyOf(version)
+        return (key === wholeCache ? index.retentionStats(undefined) : index.usage(key)).pipe(
           Effect.timeout(readTimeout),
-          Effect.tap(({ bytes, count }) => Effect.sync(() => known.set(teamId, { usage: { bytes, count }, addedBytes: 0, addedCount: 0 })))
-        ), {
+          Effect.tap(({ bytes, count }) =>
+            Effect.sync(() => {
+              if (versionOf(key) === version) known.set(key, { usage: { bytes, count }, addedBytes: 0, addedCount: 0 })
+            })
+          )
+        )
+      }, {
         capacity: 10_000,
         // A failed read is retried soon, not cached for the whole period.
         // The whole cache's figure follows evictions by other replicas within a second (one cheap read each).
-        timeToLive: (exit, key) =>
-          Exit.isFailure(exit) ? Duration.millis(500) : key === wholeCache ? Duration.min(Duration.fromInputUnsafe(refreshAfter), Duration.seconds(1)) : refreshAfter
+        timeToLive: (exit, version) =>
+          Exit.isFailure(exit)
+            ? Duration.millis(500)
+            : keyOf(version) === wholeCache
+            ? Duration.min(Duration.fromInputUnsafe(refreshAfter), Duration.seconds(1))
+            : refreshAfter
       })
       const usedBy = (key: string): Effect.Effect<Usage> =>
-        Cache.get(read, key).pipe(
+        Effect.suspend(() => Cache.get(read, versionOf(key))).pipe(
           // The writer and the readiness probe report an index that is down; a quota check just goes on.
           Effect.catchCause(() => Effect.void),
           Effect.andThen(Effect.sync(() => {
@@ -73,8 +89,10 @@ export const layer = (options: TeamUsageOptions = {}): Layer.Layer<TeamUsage, ne
         }
       }
       const forget = (key: string): void => {
+        const version = versionOf(key)
+        generations.set(key, (generations.get(key) ?? 0) + 1)
         known.delete(key)
-        Effect.runSync(Cache.invalidate(read, key))
+        Effect.runSync(Cache.invalidate(read, version))
       }
       return TeamUsage.of({
         usedBytes: (team) => usedBy(team.id),

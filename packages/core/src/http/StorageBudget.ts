@@ -1,5 +1,4 @@
 import { Effect } from "effect"
-import type { Scope } from "effect"
 import type { Team } from "../access/Team.ts"
 import { ApiError } from "./ApiError.ts"
 import type { Services } from "./Services.ts"
@@ -25,9 +24,6 @@ const insufficientStorage = (services: Services, what: string) =>
 const pastCeiling = (bytes: number, size: number, budget: number, hardCeiling: number): boolean =>
   bytes > budget && bytes + size > budget * hardCeiling
 
-/** The key of the whole cache's uploads in progress (no team id has a NUL). */
-const wholeCache = "\u0000all"
-
 /**
  * The size budgets on the upload path. `admit` refuses an upload with 507
  * when the whole cache or the team is over its budget and the upload would
@@ -35,56 +31,35 @@ const wholeCache = "\u0000all"
  * evictor. Below it uploads never wait for eviction. turbo warns about a
  * refused upload and carries on with the build.
  *
- * What counts: the stored bytes (the index's figure plus this replica's
- * uploads since it was read) and the uploads in progress on this replica,
- * whose bytes are held until the upload's scope closes (after a stored upload
- * has been added to the figure). An upload that finds a budget exceeded
- * wakes the evictor rather than leaving it to its next interval.
+ * What counts is the stored bytes: the index's figure plus this replica's
+ * uploads since it was read. Uploads in progress are not held against the
+ * budget (measured: holding them refused far more uploads without lowering
+ * the peak, which comes from the index trailing the uploads), so disk use can
+ * pass the ceiling by the uploads in flight. An upload that finds a budget
+ * exceeded wakes the evictor rather than leaving it to its next interval.
  */
 export const makeStorageBudget = (services: Services) => {
   const { hardCeiling, maxSizeBytes } = services.retention
-  const inFlight = new Map<string, number>()
-  const held = (key: string) => inFlight.get(key) ?? 0
-  const hold = (key: string, bytes: number) => {
-    const next = held(key) + bytes
-    if (next === 0) inFlight.delete(key)
-    else inFlight.set(key, next)
+
+  /** Fails when the budget is past its ceiling with this upload; wakes the evictor when it is exceeded. */
+  const check = (stored: number, size: number, budget: number, what: string) => {
+    if (stored + size <= budget) return Effect.void
+    services.evictor.wake()
+    return pastCeiling(stored, size, budget, hardCeiling) ? Effect.fail(insufficientStorage(services, what)) : Effect.void
   }
 
-  /** Checks one budget; `true` when it is exceeded (with this upload). */
-  const check = (key: string, stored: number, size: number, budget: number, what: string) =>
-    Effect.gen(function*() {
-      const bytes = stored + held(key)
-      if (pastCeiling(bytes, size, budget, hardCeiling)) {
-        services.evictor.wake()
-        return yield* insufficientStorage(services, what)
-      }
-      if (bytes + size > budget) services.evictor.wake()
-    })
-
-  const admit = (team: Team, size: number): Effect.Effect<void, ApiError, Scope.Scope> => {
+  const admit = (team: Team, size: number): Effect.Effect<void, ApiError> => {
     const teamBudget = team.maxSizeBytes
     if (maxSizeBytes === undefined && teamBudget === undefined) return Effect.void
     return Effect.gen(function*() {
       if (maxSizeBytes !== undefined) {
         const { bytes } = yield* services.usage.cacheUsedBytes
-        yield* check(wholeCache, bytes, size, maxSizeBytes, "the cache")
+        yield* check(bytes, size, maxSizeBytes, "the cache")
       }
       if (teamBudget !== undefined) {
         const { bytes } = yield* services.usage.usedBytes(team)
-        yield* check(team.id, bytes, size, teamBudget, `team ${team.slug}`)
+        yield* check(bytes, size, teamBudget, `team ${team.slug}`)
       }
-      yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          hold(wholeCache, size)
-          hold(team.id, size)
-        }),
-        () =>
-          Effect.sync(() => {
-            hold(wholeCache, -size)
-            hold(team.id, -size)
-          })
-      )
     })
   }
 

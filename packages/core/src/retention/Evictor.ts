@@ -1,20 +1,20 @@
 /**
  * The background evictor: keeps storage within its budgets, never on the
- * request path. Every `interval` the replica holding the index's `retention`
- * lease (one replica at a time, however many share the index):
+ * request path. Every `interval`, or at once when an upload finds a budget
+ * exceeded (`wake`), the replica holding the index's `retention` lease (one
+ * replica at a time, however many share the index):
  *
  * 1. removes artifacts unused for longer than the TTL;
  * 2. for each team with a `maxSize`, and then for the whole cache, when the
  *    stored bytes are above the budget (the high watermark, 100%), removes the
  *    least recently used artifacts (last read or write) until they are at the
- *    low watermark (90%), a page at a time;
+ *    low watermark (90%);
  * 3. at most hourly, deletes activity events and hourly rollups older than
  *    their retention.
  *
  * Uploads never wait for it; past the hard ceiling (110%) they get 507 until
- * it catches up (`StorageBudget`). Each page is deleted from storage first and
- * then from the index (`removeArtifacts`), and the index has applied it before
- * the next page is chosen.
+ * it catches up (`StorageBudget`). Every artifact is deleted from storage
+ * first and then from the index (`removeArtifacts`).
  */
 import { Cause, Context, Duration, Effect, Layer, Queue, Semaphore } from "effect"
 import { TeamDirectory } from "../access/TeamDirectory.ts"
@@ -55,6 +55,8 @@ export interface EvictorShape {
 
 export class Evictor extends Context.Service<Evictor, EvictorShape>()("@hoard/core/Evictor") {}
 
+const keyOf = (candidate: EvictionCandidate): string => `${candidate.teamId}/${candidate.hash}`
+
 /** A random name for this replica in the lease table. */
 const replicaId = (): string => {
   const bytes = new Uint8Array(8)
@@ -74,8 +76,9 @@ export const make = Effect.gen(function*() {
   const leaseMs = Math.max(30_000, 3 * settings.intervalMs)
   const holdLease = Effect.suspend(() => index.tryLease(retentionLease, holder, leaseMs, Date.now()))
   let lastActivitySweep = 0
+  const none = { count: 0, bytes: 0 }
 
-  /** Removes pages of `next()` until it answers an empty page or `enough` says stop. */
+  /** The TTL: removes pages of `next()` (waiting for the index after each) until it answers an empty page. */
   const removePages = (
     reason: "evicted" | "expired",
     next: (skip: ReadonlySet<string>) => Effect.Effect<ReadonlyArray<EvictionCandidate>, unknown>
@@ -88,47 +91,72 @@ export const make = Effect.gen(function*() {
         const page = yield* next(skip)
         if (page.length === 0) break
         const removed = yield* removeArtifacts(storage, writer, page, { reason, onlyIfUnused: true })
-        for (const candidate of removed.skipped) skip.add(`${candidate.teamId}/${candidate.hash}`)
+        for (const candidate of removed.skipped) skip.add(keyOf(candidate))
         count += removed.count
         bytes += removed.bytes
-        // The next budget check on this replica reads the index again (the whole cache's figure too).
-        for (const teamId of new Set(page.map((candidate) => candidate.teamId))) usage.invalidate({ id: teamId })
+        invalidateTeamsOf(page.map(keyOf))
         // The lease is renewed between pages; lost (a long pause), the round ends.
         if (!(yield* holdLease)) break
       }
       return { count, bytes }
     })
 
-  const notSkipped = (skip: ReadonlySet<string>) => (candidate: EvictionCandidate) => !skip.has(`${candidate.teamId}/${candidate.hash}`)
+  const notSkipped = (skip: ReadonlySet<string>) => (candidate: EvictionCandidate) => !skip.has(keyOf(candidate))
+  /** The next budget check on this replica reads the index again (the whole cache's figure too). */
+  const invalidateTeamsOf = (keys: Iterable<string>) => {
+    for (const teamId of new Set(Array.from(keys, (key) => key.slice(0, key.indexOf("/"))))) usage.invalidate({ id: teamId })
+  }
 
-  /** Candidates to bring `teamId` (or the whole cache) from `bytes` down to `target`: the oldest that add up to the excess. */
-  const downTo = (teamId: string | undefined, target: number) => (skip: ReadonlySet<string>) =>
-    Effect.gen(function*() {
-      const stats = yield* index.retentionStats(teamId)
-      let excess = stats.bytes - target
-      if (excess <= 0) return []
-      const page = (yield* index.evictionCandidates({ ...(teamId !== undefined && { teamId }), limit: pageSize + skip.size }))
-        .filter(notSkipped(skip))
-      const chosen: Array<EvictionCandidate> = []
-      for (const candidate of page) {
-        if (excess <= 0) break
-        chosen.push(candidate)
-        excess -= candidate.size
-      }
-      return chosen
-    })
-
-  /** Evicts from one budget when it is above its high watermark. */
+  /**
+   * Evicts from one budget when it is above its high watermark: passes of
+   * least recently used artifacts, each adding up to the excess over the low
+   * watermark as the index counted it at the pass's start, a page at a time
+   * without waiting for the index in between; then one wait for the index, a
+   * fresh count, and another pass while uploads kept it above the low mark.
+   */
   const enforce = (teamId: string | undefined, budget: number) =>
     Effect.gen(function*() {
-      const stats = yield* index.retentionStats(teamId)
-      if (stats.bytes <= budget) return { count: 0, bytes: 0 }
-      const removed = yield* removePages("evicted", downTo(teamId, Math.floor(budget * settings.lowWatermark)))
+      const first = yield* index.retentionStats(teamId)
+      if (first.bytes <= budget) return none
+      const target = Math.floor(budget * settings.lowWatermark)
+      const skip = new Set<string>()
+      let count = 0
+      let bytes = 0
+      let stored = first.bytes
+      passes: while (stored > target) {
+        /** Removed or left alone in this pass: the index lists them until the pass's writes are applied. */
+        const passed = new Set<string>()
+        let excess = stored - target
+        while (excess > 0) {
+          const page: Array<EvictionCandidate> = []
+          let chosen = 0
+          for (const candidate of yield* index.evictionCandidates({ ...(teamId !== undefined && { teamId }), limit: pageSize + passed.size + skip.size })) {
+            const key = keyOf(candidate)
+            if (passed.has(key) || skip.has(key)) continue
+            if (chosen >= excess || page.length >= pageSize) break
+            page.push(candidate)
+            chosen += candidate.size
+          }
+          if (page.length === 0) break passes
+          const removed = yield* removeArtifacts(storage, writer, page, { reason: "evicted", onlyIfUnused: true, flush: false, concurrency: 16 })
+          for (const candidate of page) passed.add(keyOf(candidate))
+          for (const candidate of removed.skipped) skip.add(keyOf(candidate))
+          count += removed.count
+          bytes += removed.bytes
+          excess -= removed.bytes
+          // The lease is renewed between pages; lost (a long pause), the round ends.
+          if (!(yield* holdLease)) break passes
+        }
+        yield* writer.flush
+        invalidateTeamsOf(passed)
+        stored = (yield* index.retentionStats(teamId)).bytes
+      }
+      yield* writer.flush
       yield* Effect.logInfo(
-        `retention: ${teamId === undefined ? "the cache" : `team ${teamId}`} held ${stats.bytes} bytes, over its budget of ${budget}: ` +
-          `evicted ${removed.count} least recently used artifact(s), ${removed.bytes} bytes`
+        `retention: ${teamId === undefined ? "the cache" : `team ${teamId}`} held ${first.bytes} bytes, over its budget of ${budget}: ` +
+          `evicted ${count} least recently used artifact(s), ${bytes} bytes`
       )
-      return removed
+      return { count, bytes }
     })
 
   const expire = (ttlMs: number) => {
@@ -158,7 +186,6 @@ export const make = Effect.gen(function*() {
     return deleted
   })
 
-  const none = { count: 0, bytes: 0 }
   // One round at a time on this replica: a round asked for (`runOnce`) waits for the background one.
   const oneAtATime = yield* Semaphore.make(1)
   const runOnce: EvictorShape["runOnce"] = Effect.gen(function*() {

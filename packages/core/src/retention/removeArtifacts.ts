@@ -31,6 +31,12 @@ export interface RemoveOptions {
   readonly onlyIfUnused: boolean
   /** Deletes at once. Default 8. */
   readonly concurrency?: number
+  /**
+   * Wait until the index has applied the removals (default). The evictor
+   * removes several pages before it waits once: a commit under heavy write
+   * load can take longer than the page's deletes.
+   */
+  readonly flush?: boolean
 }
 
 const keyOf = (candidate: EvictionCandidate) => ({
@@ -40,8 +46,9 @@ const keyOf = (candidate: EvictionCandidate) => ({
 
 /**
  * Deletes the candidates from storage and their records from the index, and
- * waits until the index has applied it. A storage failure stops the batch
- * (what was deleted before it is still written to the index).
+ * (unless `flush: false`) waits until the index has applied it. A storage
+ * failure stops the batch (what was deleted before it is still written to the
+ * index).
  */
 export const removeArtifacts = (
   storage: ArtifactStorageShape,
@@ -75,7 +82,8 @@ export const removeArtifacts = (
     const outcome = yield* Effect.exit(
       Effect.forEach(candidates, removeOne, { concurrency: options.concurrency ?? 8, discard: true })
     )
-    yield* Effect.andThen(writer.enqueue(writes), writer.flush)
+    yield* writer.enqueue(writes)
+    if (options.flush !== false) yield* writer.flush
     if (outcome._tag === "Failure") return yield* Effect.failCause(outcome.cause)
     return { count, bytes, skipped }
   })
