@@ -5,11 +5,12 @@ cd "$HOARD_ROOT"
 
 # Services the tests start on loopback: the npm ones (Azurite, the firebase
 # Storage emulator, fauxqs) come with `pnpm install`; Ceph radosgw (the S3
-# server that checks signatures and conditional writes) and PostgreSQL (the
-# cache index for replicas; each test run starts its own throwaway server)
-# come from apt.
+# server that checks signatures and conditional writes), PostgreSQL (the
+# cache index for replicas) and Redis (rate limits shared by replicas) come
+# from apt; the tests start their own throwaway PostgreSQL and Redis servers.
 if [ "$(id -u)" -eq 0 ]; then
   bash scripts/install-postgres.sh >&2
+  bash scripts/install-redis.sh >&2
   bash packages/storage-s3/scripts/install-radosgw.sh >&2
 elif ! command -v radosgw >/dev/null 2>&1; then
   echo "hoard setup: radosgw is not installed and this is not root: the S3 suite runs on fauxqs only" >&2

@@ -1,33 +1,18 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { inspect } from "node:util"
 import { ConfigError } from "@hoard/core"
 import { startupBanner } from "../src/commands/banner.ts"
 import { hoardLayer } from "../src/commands/serve.ts"
 import { indexFromSpec } from "../src/config/indexLayer.ts"
-import { loadServeConfig } from "../src/config/loadConfig.ts"
 import { resolveServeConfig } from "../src/config/ServeConfig.ts"
-import type { ServeFlags } from "../src/config/ServeConfig.ts"
 import { storageFromSpec } from "../src/config/storageLayer.ts"
 import { resolveTokens } from "../src/config/tokens.ts"
+import { configDir, load, messageOf } from "./configFiles.ts"
 
 const every = { "*": "admin" } as const
 const teams = [{ id: "team_web", slug: "web" }, { id: "team_docs", slug: "docs" }]
 const fileToken = "file-token-0123456789"
-
-const configDir = (content: unknown): string => {
-  const dir = mkdtempSync(join(tmpdir(), "hoard-cli-chain-"))
-  writeFileSync(join(dir, "hoard.config.json"), JSON.stringify(content))
-  return dir
-}
-
-const load = (dir: string, flags: Partial<ServeFlags> = {}, env: Record<string, string> = {}) =>
-  loadServeConfig({ tokens: [], config: join(dir, "hoard.config.json"), ...flags }, env)
-
-const messageOf = <A>(effect: Effect.Effect<A, ConfigError>) => Effect.map(Effect.flip(effect), (error) => error.message)
 
 describe("--token and HOARD_TOKENS with a config file's team-bound tokens", () => {
   const dir = () => configDir({ teams, tokens: [{ name: "ci", token: fileToken, teams: { web: "read" } }] })

@@ -44,6 +44,7 @@ describe("hoard serve", () => {
     const [, url] = await waitFor(first, /TURBO_API=(\S+)/)
     const [, token] = await waitFor(first, /TURBO_TOKEN=(\S+)/)
     expect(first.output()).toContain(`storage: fs ${join(dataDir, "artifacts")}`)
+    expect(first.output()).toMatch(/\n  max size: \S+ \(default: the smaller of 20GiB and half of free space plus cache\)\n  retention: ttl none, activity kept 90d\n  rate limits: per replica \(in memory\)\n/)
     expect(readFileSync(join(dataDir, "token"), "utf8").trim()).toBe(token)
     expect(statSync(join(dataDir, "token")).mode & 0o777).toBe(0o600)
 
@@ -82,6 +83,7 @@ describe("hoard serve", () => {
 
   it.each([
     [["--storage", "ftp://nope"], /unsupported storage "ftp:\/\/nope"/],
+    [["--storage", "file://host/x"], /hoard: invalid storage URL file:\/\/host\/x: /],
     [["--max-artifact-size", "lots"], /hoard: invalid --max-artifact-size: "lots" is not a size/],
     [["--port", "http"], /port/i],
     [["--log-level", "chatty"], /hoard: invalid --log-level "chatty": a log level is one of debug, info, warn, error/]
@@ -228,7 +230,10 @@ describe("hoard serve", () => {
   it.each([
     [["--port", "http"], {}, /^hoard: invalid --port "http": a port is an integer from 0 to 65535\n$/],
     [[], { HOARD_PORT: "70000" }, /^hoard: invalid HOARD_PORT "70000": a port is an integer from 0 to 65535\n$/],
-    [[], { HOARD_DOWNLOAD_URL_SECRET: "short-secret" }, /^hoard: invalid HOARD_DOWNLOAD_URL_SECRET: a download URL secret is at least 32 characters\n$/]
+    [[], { HOARD_DOWNLOAD_URL_SECRET: "short-secret" }, /^hoard: invalid HOARD_DOWNLOAD_URL_SECRET: a download URL secret is at least 32 characters\n$/],
+    [["--max-size", "10XB"], {}, /^hoard: invalid --max-size: "10XB" is not a size: use bytes or a unit, e\.g\. 500MB or 10GiB, or none\n$/],
+    [[], { HOARD_TTL: "7y" }, /^hoard: invalid HOARD_TTL: "7y" is not an age: a whole number and a unit s, m, h, d or w, e\.g\. 12h or 7d, or none\n$/],
+    [["--activity-retention", "forever"], {}, /^hoard: invalid --activity-retention: "forever" is not an age: .*, or none\n$/]
   ] as const)("prints a bad setting %j %j as one line, hoard: <message>, and exits 1", async (args, env, line) => {
     const dataDir = mkdtempSync(join(tmpdir(), "hoard-cli-"))
     const running = run(["serve", "--data-dir", dataDir, "--storage", "memory", ...args], env)

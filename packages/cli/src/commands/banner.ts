@@ -1,5 +1,8 @@
 import { hostname } from "node:os"
+import { describeRateLimits } from "../config/rateLimitStore.ts"
 import type { ServeConfig } from "../config/ServeConfig.ts"
+import { defaults } from "../config/settings.ts"
+import { showAge, showBytes } from "../config/units.ts"
 import type { ResolvedTokens } from "../config/tokens.ts"
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`
@@ -9,6 +12,13 @@ const listTeams = (teams: ServeConfig["teams"], shown = 5): string =>
     ...teams.slice(0, shown).map((team) => `${team.slug} (${team.id}${team.status === undefined || team.status === "enabled" ? "" : `, ${team.status}`})`),
     ...(teams.length > shown ? [`and ${teams.length - shown} more`] : [])
   ].join(", ")
+
+const maxSizeLine = ({ maxSizeBytes, maxSizeIsDefault }: ServeConfig): string =>
+  maxSizeBytes === undefined
+    ? "none"
+    : `${showBytes(maxSizeBytes)}${
+      maxSizeIsDefault ? ` (default: the smaller of ${showBytes(defaults.maxSizeCeilingBytes)} and half of free space plus cache)` : ""
+    }`
 
 /** The lines printed once the server listens: where it is, and how to point turbo at it. */
 export const startupBanner = (
@@ -42,6 +52,11 @@ export const startupBanner = (
     `  storage: ${storageDescription}`,
     `  index: ${indexDescription}`,
     `  max artifact size: ${config.maxArtifactBytes} bytes`,
+    `  max size: ${maxSizeLine(config)}`,
+    `  retention: ttl ${config.ttlMs === undefined ? "none" : showAge(config.ttlMs)}, activity kept ${
+      config.activityRetentionMs === undefined ? "for ever" : showAge(config.activityRetentionMs)
+    }`,
+    `  rate limits: ${describeRateLimits(config.redis)}`,
     tokenLine,
     ...(teams.length > 0 ? [`  teams: ${listTeams(teams)}`] : []),
     "",

@@ -1,4 +1,4 @@
-import { Console, Effect, Option, Redacted, References } from "effect"
+import { Console, Duration, Effect, Option, Redacted, References } from "effect"
 import { Command, Flag } from "effect/cli"
 import { createHash } from "node:crypto"
 import type { IndexError, TokenConfig } from "@hoard/core"
@@ -10,6 +10,8 @@ import { envVar, flagName, shownDefaults } from "../config/settings.ts"
 import type { SettingKey } from "../config/settings.ts"
 import { indexFromSpec } from "../config/indexLayer.ts"
 import type { IndexChoice } from "../config/indexLayer.ts"
+import { rateLimitStoreLayer } from "../config/rateLimitStore.ts"
+import { withStoredBytes } from "../config/retention.ts"
 import { storageFromSpec } from "../config/storageLayer.ts"
 import type { StorageChoice } from "../config/storageLayer.ts"
 import { resolveTokens } from "../config/tokens.ts"
@@ -50,6 +52,10 @@ const flags = {
   maxUploadsPerToken: flag("maxUploadsPerToken", "Uploads in progress at once with one token; beyond it 429 with Retry-After"),
   minUploadRate: flag("minUploadRate", "Slowest accepted upload per second, measured over 30 s (408, nothing stored); 0 for none"),
   maxConnections: flag("maxConnections", "Open connections at most"),
+  maxSize: flag("maxSize", "The whole cache's size budget, e.g. 500MB, 10GiB, or none; beyond it the least recently used artifacts are deleted"),
+  ttl: flag("ttl", "Delete artifacts neither read nor written for this long, e.g. 12h, 7d, 2w, or none"),
+  activityRetention: flag("activityRetention", "Keep the activity record this long, e.g. 30d, or none for ever"),
+  redis: flag("redis", "Count token rate limits in this Redis, shared by every replica: redis://[:password@]host[:port][/db]"),
   config: flag("config", "JSON config file", { alias: "c" }),
   access: flag("access", "JSON file with teams, tokens and jwt only, e.g. a mounted secret", { more: "; or the config file's \"access\"" })
 }
@@ -85,11 +91,17 @@ export const hoardLayer = (config: ServeConfig, storage: StorageChoice, index: I
     minUploadBytesPerSecond: config.minUploadBytesPerSecond,
     ...(config.downloadUrlTtlSeconds !== undefined && { downloadUrlTtlSeconds: config.downloadUrlTtlSeconds }),
     ...(config.downloadUrlSecret !== undefined && { downloadUrlSecret: Redacted.value(config.downloadUrlSecret) }),
-    ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl })
+    ...(config.publicUrl !== undefined && { publicUrl: config.publicUrl }),
+    retention: {
+      maxSizeBytes: config.maxSizeBytes,
+      ttl: config.ttlMs === undefined ? undefined : Duration.millis(config.ttlMs),
+      activityRetention: config.activityRetentionMs === undefined ? "none" : Duration.millis(config.activityRetentionMs)
+    },
+    ...(config.redis !== undefined && { rateLimitStore: rateLimitStoreLayer(config.redis, config.logLevel) })
   })
 
 export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(function*(input) {
-  const config = yield* loadServeConfig({
+  const loaded = yield* loadServeConfig({
     port: Option.getOrUndefined(input.port),
     host: Option.getOrUndefined(input.host),
     basePath: Option.getOrUndefined(input.basePath),
@@ -103,11 +115,16 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
     maxUploadsPerToken: Option.getOrUndefined(input.maxUploadsPerToken),
     minUploadRate: Option.getOrUndefined(input.minUploadRate),
     maxConnections: Option.getOrUndefined(input.maxConnections),
+    maxSize: Option.getOrUndefined(input.maxSize),
+    ttl: Option.getOrUndefined(input.ttl),
+    activityRetention: Option.getOrUndefined(input.activityRetention),
+    redis: Option.getOrUndefined(input.redis),
     config: Option.getOrUndefined(input.config),
     access: Option.getOrUndefined(input.access)
   }, process.env)
-  const storage = yield* storageFromSpec(config.storage)
-  const index = yield* indexFromSpec(config.index)
+  const storage = yield* storageFromSpec(loaded.storage)
+  const index = yield* indexFromSpec(loaded.index)
+  const config = yield* withStoredBytes(loaded, index.layer)
   const tokens = yield* resolveTokens(config)
 
   yield* Effect.gen(function*() {

@@ -54,7 +54,7 @@ export const TokenEntry = Schema.declareConstructor<TokenEntry>()(
 )
 
 const Tokens = Schema.Array(TokenEntry)
-const Teams = Schema.Array(strict(TeamConfig, "a team: { \"id\", \"slug\", \"name\"?, \"status\"?, \"quota\"? }"))
+const Teams = Schema.Array(strict(TeamConfig, "a team: { \"id\", \"slug\", \"name\"?, \"status\"?, \"quota\"?, \"maxSize\"?, \"createdAt\"? }"))
 const Jwt = strict(JwtConfig, "a jwt section: { \"secret\" | \"jwksUrl\", \"issuer\"?, \"audience\"?, \"teamsClaim\"?, \"rateLimit\"? }")
 
 /** `hoard.config.json`: every setting is optional; flags and env vars win over it. */
@@ -78,7 +78,11 @@ export const ConfigFile = Schema.Struct({
   maxConcurrentUploads: Schema.optionalKey(fields.maxConcurrentUploads),
   maxUploadsPerToken: Schema.optionalKey(fields.maxUploadsPerToken),
   minUploadRate: Schema.optionalKey(fields.minUploadRate),
-  maxConnections: Schema.optionalKey(fields.maxConnections)
+  maxConnections: Schema.optionalKey(fields.maxConnections),
+  maxSize: Schema.optionalKey(fields.maxSize),
+  ttl: Schema.optionalKey(fields.ttl),
+  activityRetention: Schema.optionalKey(fields.activityRetention),
+  redis: Schema.optionalKey(fields.redis)
 })
 export type ConfigFile = typeof ConfigFile.Type
 

@@ -5,7 +5,9 @@ import { ConfigError, parseByteSize } from "@hoard/core"
 import { checkAccess } from "./accessChecks.ts"
 import type { SourcedToken } from "./accessChecks.ts"
 import type { AccessFile, ConfigFile } from "./ConfigFile.ts"
+import { defaultMaxSizeBytes } from "./retention.ts"
 import { defaults, envVar, fields, flagName, reasons, secretSettings } from "./settings.ts"
+import { isNone, parseAge } from "./units.ts"
 import type { LogLevel, SettingKey } from "./settings.ts"
 
 export type { LogLevel } from "./settings.ts"
@@ -26,6 +28,10 @@ export interface ServeFlags {
   readonly maxUploadsPerToken?: string | undefined
   readonly minUploadRate?: string | undefined
   readonly maxConnections?: string | undefined
+  readonly maxSize?: string | undefined
+  readonly ttl?: string | undefined
+  readonly activityRetention?: string | undefined
+  readonly redis?: string | undefined
   /** `--config <file>` and `--access <file>`: read by `loadServeConfig`. */
   readonly config?: string | undefined
   readonly access?: string | undefined
@@ -69,6 +75,19 @@ export interface ServeConfig {
   /** The slowest accepted upload, in bytes per second (0: no floor). */
   readonly minUploadBytesPerSecond: number
   readonly maxConnections: number
+  /**
+   * The whole cache's size budget in bytes (`undefined`: none): `--max-size`,
+   * else for fs storage the smaller of 20 GiB and half of the free space plus what the cache holds, at start.
+   */
+  readonly maxSizeBytes: number | undefined
+  /** Whether `maxSizeBytes` is that default rather than a setting. */
+  readonly maxSizeIsDefault: boolean
+  /** Artifacts neither read nor written for this long are deleted; `undefined`: kept. */
+  readonly ttlMs: number | undefined
+  /** How long the activity record is kept; `undefined`: for ever. */
+  readonly activityRetentionMs: number | undefined
+  /** The Redis that counts token rate limits for every replica (its URL may hold a password); none: in memory. */
+  readonly redis?: Redacted.Redacted<string> | undefined
 }
 
 /** One place settings come from, and how a message names a setting (and its `shown` value) there. */
@@ -91,6 +110,10 @@ const flagSource = (flags: ServeFlags): Source => ({
     maxUploadsPerToken: flags.maxUploadsPerToken,
     minUploadRate: flags.minUploadRate,
     maxConnections: flags.maxConnections,
+    maxSize: flags.maxSize,
+    ttl: flags.ttl,
+    activityRetention: flags.activityRetention,
+    redis: flags.redis,
     config: flags.config,
     access: flags.access,
     ...(flags.tokens.length > 0 && { tokens: flags.tokens })
@@ -190,7 +213,20 @@ const settings = Config.all({
   maxConnections: setting("maxConnections", fields.maxConnections).pipe(Config.withDefault(defaults.maxConnections)),
   downloadUrlTtlSeconds: Config.option(setting("downloadUrlTtl", fields.downloadUrlTtl)),
   downloadUrlSecret: Config.option(setting("downloadUrlSecret", Schema.Redacted(fields.downloadUrlSecret))),
-  publicUrl: Config.option(setting("publicUrl", fields.publicUrl).pipe(Config.map((url) => url.replace(/\/+$/u, ""))))
+  publicUrl: Config.option(setting("publicUrl", fields.publicUrl).pipe(Config.map((url) => url.replace(/\/+$/u, "")))),
+  // `none`, or a size; unset: the default, which depends on the storage.
+  maxSize: Config.option(setting("maxSize", fields.maxSize.members[1]).pipe(
+    Config.map((size) => isNone(size) ? undefined : parseByteSize(size)!)
+  )),
+  ttlMs: setting("ttl", fields.ttl).pipe(
+    Config.map((age) => isNone(age) ? undefined : parseAge(age)!),
+    Config.withDefault(defaults.ttlMs)
+  ),
+  activityRetentionMs: setting("activityRetention", fields.activityRetention).pipe(
+    Config.map((age) => isNone(age) ? undefined : parseAge(age)!),
+    Config.withDefault(defaults.activityRetentionMs)
+  ),
+  redis: Config.option(setting("redis", Schema.Redacted(fields.redis)))
 })
 
 /** `--config` and `--access`, from flags then env vars: they say where the rest comes from. */
@@ -244,17 +280,22 @@ export const resolveServeConfig = (
     const tokens = yield* checkAccess({ teams, teamsFrom: teamsFrom ?? "", tokens: [...fileTokens, ...plain] })
 
     const jwt = file.jwt ?? access?.file.jwt
-    const { dataDir, downloadUrlSecret, downloadUrlTtlSeconds, index, publicUrl, storage, ...rest } = values
+    const { dataDir, downloadUrlSecret, downloadUrlTtlSeconds, index, maxSize, publicUrl, redis, storage: storageSetting, ...rest } = values
+    const storage = Option.getOrElse(storageSetting, () => defaults.storage(dataDir))
     return {
       ...rest,
       dataDir,
-      storage: Option.getOrElse(storage, () => defaults.storage(dataDir)),
+      storage,
+      ...(Option.isSome(maxSize)
+        ? { maxSizeBytes: maxSize.value, maxSizeIsDefault: false }
+        : { maxSizeBytes: yield* defaultMaxSizeBytes(storage), maxSizeIsDefault: true }),
       index: Option.getOrElse(index, () => Redacted.make(defaults.index(dataDir))),
       teams,
       tokens,
       ...(jwt !== undefined && { jwt }),
       ...Option.match(downloadUrlTtlSeconds, { onNone: () => ({}), onSome: (seconds) => ({ downloadUrlTtlSeconds: seconds }) }),
       ...Option.match(downloadUrlSecret, { onNone: () => ({}), onSome: (secret) => ({ downloadUrlSecret: secret }) }),
-      ...Option.match(publicUrl, { onNone: () => ({}), onSome: (url) => ({ publicUrl: url }) })
+      ...Option.match(publicUrl, { onNone: () => ({}), onSome: (url) => ({ publicUrl: url }) }),
+      ...Option.match(redis, { onNone: () => ({}), onSome: (url) => ({ redis: url }) })
     }
   })

@@ -4,18 +4,12 @@ import type { Layer } from "effect"
 import type { CacheIndex } from "@hoard/core"
 import { PgIndex, SqliteIndex } from "@hoard/index-sql"
 import { ConfigError } from "@hoard/core"
+import { withoutPassword } from "./urls.ts"
 
 export interface IndexChoice {
   readonly layer: Layer.Layer<CacheIndex, unknown>
   /** What the operator sees in the startup banner (never a password). */
   readonly description: string
-}
-
-/** A PostgreSQL URL with its password hidden, for messages. */
-const withoutPassword = (url: URL): string => {
-  const shown = new URL(url.href)
-  if (shown.password !== "") shown.password = "***"
-  return shown.href
 }
 
 /**

@@ -1,6 +1,7 @@
 import { resolve } from "node:path"
-import { Schema, String as Str } from "effect"
-import { ByteSizeInput, DownloadUrlSecret, PublicUrl, defaultConfig, parseByteSize } from "@hoard/core"
+import { Duration, Schema, String as Str } from "effect"
+import { ByteSizeInput, DownloadUrlSecret, PublicUrl, defaultActivityRetention, defaultConfig, parseByteSize } from "@hoard/core"
+import { ageSyntax, isNone, parseAge, showAge, showBytes } from "./units.ts"
 
 /**
  * The settings of `hoard serve` other than access (teams, tokens, jwt): each
@@ -27,6 +28,27 @@ export const reasons = {
 
 const Positive = Schema.Int.check(Schema.isGreaterThan(0))
 
+/** A retention age, e.g. `7d`, or `none`. */
+const AgeOrNone = Schema.String.check(Schema.makeFilter((input) =>
+  isNone(input) || parseAge(input) !== undefined || `"${input}" is not an age: ${ageSyntax}, or none`
+))
+
+/** What is wrong with a `--redis` URL (never repeating it: it may hold a password), or `undefined`. */
+export const redisUrlProblem = (input: string): string | undefined => {
+  const expected = "a Redis URL is redis://[[user]:password@]host[:port][/db] (rediss:// for TLS)"
+  let url: URL
+  try {
+    url = new URL(input)
+  } catch {
+    return expected
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") return expected
+  if (url.hostname === "") return `${expected}: the host is missing`
+  if (!/^\/?(\d+)?$/u.test(url.pathname)) return `${expected}: the database is a number, e.g. /0`
+  if (url.search !== "" || url.hash !== "") return `${expected}, without ? or #`
+  return undefined
+}
+
 /** Each setting's check, as the config file holds it (the chain reads flags and env vars through the same one). */
 export const fields = {
   port: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })).annotate({ message: reasons.port }),
@@ -51,13 +73,27 @@ export const fields = {
     input.trim() === "0" || parseByteSize(input) !== undefined || `"${input}" is not a rate: bytes per second, e.g. 10KiB, or 0 for none`
   )),
   /** Open connections at most. */
-  maxConnections: Positive.annotate({ message: reasons.maxConnections })
+  maxConnections: Positive.annotate({ message: reasons.maxConnections }),
+  /** The whole cache's size budget: bytes, a size such as `10GiB`, or `none`. */
+  maxSize: Schema.Union([
+    Positive,
+    Schema.String.check(Schema.makeFilter((input) =>
+      isNone(input) || parseByteSize(input) !== undefined ||
+      `"${input}" is not a size: use bytes or a unit, e.g. 500MB or 10GiB, or none`
+    ))
+  ]),
+  /** Artifacts neither read nor written for this long are deleted: an age such as `7d`, or `none`. */
+  ttl: AgeOrNone,
+  /** How long the activity record is kept: an age such as `90d`, or `none` (for ever). */
+  activityRetention: AgeOrNone,
+  /** A Redis that counts token rate limits for every replica: `redis://[:password@]host[:port][/db]`. */
+  redis: Schema.String.check(Schema.makeFilter((input) => redisUrlProblem(input) ?? true))
 } as const
 
 export type SettingKey = keyof typeof fields | "tokens" | "config" | "access"
 
-/** Settings whose value is never repeated in a message: the index URL may hold a password. */
-export const secretSettings: ReadonlySet<SettingKey> = new Set(["index", "downloadUrlSecret", "tokens"])
+/** Settings whose value is never repeated in a message: the index and Redis URLs may hold a password. */
+export const secretSettings: ReadonlySet<SettingKey> = new Set(["index", "downloadUrlSecret", "tokens", "redis"])
 
 /** The env var of a setting: `maxArtifactSize` is `HOARD_MAX_ARTIFACT_SIZE`. */
 export const envVar = (key: SettingKey): string => `HOARD_${Str.constantCase(key)}`
@@ -79,20 +115,14 @@ export const defaults = {
   maxUploadsPerToken: defaultConfig.maxConcurrentUploadsPerToken,
   minUploadBytesPerSecond: defaultConfig.minUploadBytesPerSecond,
   maxConnections: 1024,
+  /** For fs storage, the default `--max-size` is the smaller of this and half of the free space plus what the cache holds, at start. */
+  maxSizeCeilingBytes: 20 * 2 ** 30,
+  /** Artifacts are kept however long they go unused. */
+  ttlMs: undefined,
+  activityRetentionMs: Duration.toMillis(defaultActivityRetention),
   /** The config file read when present in the working directory. */
   configFile: "hoard.config.json"
 } as const
-
-const binaryUnits = ["TiB", "GiB", "MiB", "KiB"] as const
-
-/** `2147483648` as `2GiB`, for help texts. */
-const showBytes = (bytes: number): string => {
-  for (const [index, unit] of binaryUnits.entries()) {
-    const size = 2 ** (10 * (binaryUnits.length - index))
-    if (bytes % size === 0) return `${bytes / size}${unit}`
-  }
-  return `${bytes} bytes`
-}
 
 /** Each default as the flags' help shows it. */
 export const shownDefaults: Partial<Record<SettingKey, string>> = {
@@ -107,5 +137,9 @@ export const shownDefaults: Partial<Record<SettingKey, string>> = {
   maxUploadsPerToken: String(defaults.maxUploadsPerToken),
   minUploadRate: `${showBytes(defaults.minUploadBytesPerSecond)} per second`,
   maxConnections: String(defaults.maxConnections),
+  maxSize: `for a directory, the smaller of ${showBytes(defaults.maxSizeCeilingBytes)} and half of the free space plus what the cache holds, at start; none for memory and cloud storage`,
+  ttl: "none",
+  activityRetention: showAge(defaults.activityRetentionMs),
+  redis: "none: each replica counts in memory",
   config: `./${defaults.configFile} when present`
 }
