@@ -72,7 +72,10 @@ export const switchableIndex = (state: { down: boolean }): Layer.Layer<CacheInde
       listEvents: (query) => gate("listEvents", inner.listEvents(query)),
       getEvent: (...args) => gate("getEvent", inner.getEvent(...args)),
       analytics: (...args) => gate("analytics", inner.analytics(...args)),
-      usage: (teamId) => gate("usage", inner.usage(teamId))
+      usage: (teamId) => gate("usage", inner.usage(teamId)),
+      retentionStats: (teamId) => gate("retentionStats", inner.retentionStats(teamId)),
+      evictionCandidates: (query) => gate("evictionCandidates", inner.evictionCandidates(query)),
+      tryLease: (...args) => gate("tryLease", inner.tryLease(...args))
     })
   })).pipe(Layer.provide(SqliteIndex.layer({ filename: ":memory:" })))
 
