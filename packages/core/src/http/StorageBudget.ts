@@ -63,5 +63,12 @@ export const makeStorageBudget = (services: Services) => {
     })
   }
 
-  return { admit }
+  /** After a stored upload: wakes the evictor when the upload took a budget over (the check before it may not have). */
+  const stored = (team: Team, size: number): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      if (maxSizeBytes !== undefined && (yield* services.usage.cacheUsedBytes).bytes > maxSizeBytes) services.evictor.wake()
+      else if (team.maxSizeBytes !== undefined && (yield* services.usage.usedBytes(team)).bytes > team.maxSizeBytes) services.evictor.wake()
+    })
+
+  return { admit, stored }
 }

@@ -116,6 +116,8 @@ export const make = Effect.gen(function*() {
    */
   const enforce = (teamId: string | undefined, budget: number) =>
     Effect.gen(function*() {
+      // This replica's uploads so far count (the one that woke the evictor among them).
+      yield* writer.flush
       const first = yield* index.retentionStats(teamId)
       if (first.bytes <= budget) return none
       const target = Math.floor(budget * settings.lowWatermark)

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
-import { AccessConfig, CacheIndex, Evictor, Hoard } from "@hoard/core"
+import { AccessConfig, ArtifactStorage, CacheIndex, Evictor, Hoard } from "@hoard/core"
 import type { CacheIndexShape, HoardOptions, HoardServices } from "@hoard/core"
 import { afterAll } from "vitest"
 import { serve } from "../../src/index.ts"
@@ -168,3 +168,34 @@ export const retention = async (url: string, team: string, token: string = token
 }
 
 export const hashes = (count: number): Array<string> => Array.from({ length: count }, () => randomBytes(8).toString("hex"))
+
+/**
+ * Storage whose deletes wait while `held` is set: an evictor that cannot keep
+ * up (a slow bucket), so uploads meet the hard ceiling. `release` lets the
+ * waiting deletes through.
+ */
+export const deletesHeld = <E>(storage: Layer.Layer<ArtifactStorage, E>): {
+  readonly layer: Layer.Layer<ArtifactStorage, E>
+  readonly release: () => void
+} => {
+  let held = true
+  let waiting: Array<() => void> = []
+  const layer = Layer.effect(
+    ArtifactStorage,
+    Effect.map(Effect.service(ArtifactStorage), (inner) =>
+      ArtifactStorage.of({
+        ...inner,
+        delete: (key) =>
+          Effect.andThen(
+            Effect.promise(() => held ? new Promise<void>((resolve) => waiting.push(resolve)) : Promise.resolve()),
+            inner.delete(key)
+          )
+      }))
+  ).pipe(Layer.provide(storage))
+  const release = () => {
+    held = false
+    for (const resume of waiting) resume()
+    waiting = []
+  }
+  return { layer, release }
+}

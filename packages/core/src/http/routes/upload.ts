@@ -56,7 +56,8 @@ export const upload = (services: Services) => {
         Effect.onExit((exit) =>
           Exit.isSuccess(exit)
             ? Effect.sync(() => services.usage.added(team, size)).pipe(
-              Effect.andThen(recordActivity(services, request, { type: "artifact.uploaded", team, principal, data: details }))
+              Effect.andThen(recordActivity(services, request, { type: "artifact.uploaded", team, principal, data: details })),
+              Effect.andThen(budget.stored(team, size))
             )
             : recordActivity(services, request, {
               type: "artifact.upload_failed",
