@@ -18,6 +18,8 @@ export interface AccessToken {
 export interface HoardOptions {
   /** `--base-path`, e.g. `/cache`. */
   readonly basePath?: string
+  /** `--max-size`: the whole cache's size budget, e.g. `700000` or `10GiB`. */
+  readonly maxSize?: string
   /**
    * Teams and team-bound tokens, written to an access file passed with
    * `--access` (instead of `--token`). The random `token` is added to it as
@@ -65,7 +67,8 @@ export const startHoard = async (options: HoardOptions = {}, startTimeoutMillis 
     "--storage", storageDir,
     "--data-dir", join(root, "data"),
     ...(options.access === undefined ? ["--token", token] : ["--access", accessFile]),
-    ...(options.basePath === undefined ? [] : ["--base-path", options.basePath])
+    ...(options.basePath === undefined ? [] : ["--base-path", options.basePath]),
+    ...(options.maxSize === undefined ? [] : ["--max-size", options.maxSize])
   ]
   const server = await startListeningProcess({ command: process.execPath, args, cwd: root }, startTimeoutMillis).catch(
     async (error: unknown) => {
