@@ -31,6 +31,8 @@ export const retentionLease = "retention"
 
 /** Artifacts chosen per page. */
 const pageSize = 200
+/** Most artifacts removed in one pass before the index is waited for (each page's query skips those already removed). */
+const maxPassArtifacts = 2_000
 /** Events deleted per statement: short transactions that never hold the index for long. */
 const eventPageSize = 5_000
 const activitySweepEveryMs = 60 * 60 * 1000
@@ -108,11 +110,12 @@ export const make = Effect.gen(function*() {
   }
 
   /**
-   * Evicts from one budget when it is above its high watermark: passes of
-   * least recently used artifacts, each adding up to the excess over the low
-   * watermark as the index counted it at the pass's start, a page at a time
-   * without waiting for the index in between; then one wait for the index, a
-   * fresh count, and another pass while uploads kept it above the low mark.
+   * Evicts from one budget when it is above its high watermark, in passes.
+   * A pass removes least recently used artifacts adding up to the excess over
+   * the low watermark, as the index counted it at the pass's start, a page at a time
+   * without waiting for the index in between (a commit under heavy writes
+   * outlasts a page of deletes); then one wait for the index and a fresh
+   * count, and another pass while uploads kept it above the low watermark.
    */
   const enforce = (teamId: string | undefined, budget: number) =>
     Effect.gen(function*() {
@@ -120,19 +123,23 @@ export const make = Effect.gen(function*() {
       yield* writer.flush
       const first = yield* index.retentionStats(teamId)
       if (first.bytes <= budget) return none
-      const target = Math.floor(budget * settings.lowWatermark)
+      const low = Math.floor(budget * settings.lowWatermark)
       const skip = new Set<string>()
       let count = 0
       let bytes = 0
       let stored = first.bytes
-      passes: while (stored > target) {
+      passes: while (stored > low) {
         /** Removed or left alone in this pass: the index lists them until the pass's writes are applied. */
         const passed = new Set<string>()
-        let excess = stored - target
-        while (excess > 0) {
+        let excess = stored - low
+        while (excess > 0 && passed.size < maxPassArtifacts) {
           const page: Array<EvictionCandidate> = []
           let chosen = 0
-          for (const candidate of yield* index.evictionCandidates({ ...(teamId !== undefined && { teamId }), limit: pageSize + passed.size + skip.size })) {
+          const candidates = yield* index.evictionCandidates({
+            ...(teamId !== undefined && { teamId }),
+            limit: pageSize + passed.size + skip.size
+          })
+          for (const candidate of candidates) {
             const key = keyOf(candidate)
             if (passed.has(key) || skip.has(key)) continue
             if (chosen >= excess || page.length >= pageSize) break
@@ -153,7 +160,6 @@ export const make = Effect.gen(function*() {
         invalidateTeamsOf(passed)
         stored = (yield* index.retentionStats(teamId)).bytes
       }
-      yield* writer.flush
       yield* Effect.logInfo(
         `retention: ${teamId === undefined ? "the cache" : `team ${teamId}`} held ${first.bytes} bytes, over its budget of ${budget}: ` +
           `evicted ${count} least recently used artifact(s), ${bytes} bytes`
