@@ -14,7 +14,12 @@ export interface HoardCliOptions {
 
 /** `hoard serve` on a free loopback port with fs storage in `storageDir`; the same dirs can be served again after a crash. */
 export const startHoardCli = (options: HoardCliOptions): Promise<ListeningProcess> => {
-  const server = [process.execPath, hoardBin, "serve", "--port", "0", "--storage", options.storageDir, "--data-dir", options.dataDir, "--token", options.token]
+  // No size budget: on the suite's small private disks the default one (half the free space) would answer
+  // 507 before the disk is full, and these tests are about what the disk itself does.
+  const server = [
+    process.execPath, hoardBin, "serve", "--port", "0", "--storage", options.storageDir, "--data-dir", options.dataDir,
+    "--token", options.token, "--max-size", "none"
+  ]
   const [command, ...args] = [...(options.wrapper ?? []), ...server]
   return startListeningProcess({ command: command!, args, cwd: options.dataDir }, 60_000)
 }
