@@ -36,6 +36,8 @@ const maxPassArtifacts = 2_000
 /** Events deleted per statement: short transactions that never hold the index for long. */
 const eventPageSize = 5_000
 const activitySweepEveryMs = 60 * 60 * 1000
+/** The most often the background loop logs what it removed. */
+const summaryEveryMs = 60 * 1000
 
 export interface RoundResult {
   /** Whether this replica held the lease and ran the round. */
@@ -160,7 +162,7 @@ export const make = Effect.gen(function*() {
         invalidateTeamsOf(passed)
         stored = (yield* index.retentionStats(teamId)).bytes
       }
-      yield* Effect.logInfo(
+      yield* Effect.logDebug(
         `retention: ${teamId === undefined ? "the cache" : `team ${teamId}`} held ${first.bytes} bytes, over its budget of ${budget}: ` +
           `evicted ${count} least recently used artifact(s), ${bytes} bytes`
       )
@@ -223,9 +225,27 @@ export const make = Effect.gen(function*() {
   const wake = () => {
     Queue.offerUnsafe(wakeUps, undefined)
   }
+  // Under sustained uploads rounds come several a second: the log gets one summary a minute at most.
+  let unreported = { evicted: none, expired: none }
+  let lastReport = 0
+  const report = (round: RoundResult) =>
+    Effect.suspend(() => {
+      const sum = (a: typeof none, b: typeof none) => ({ count: a.count + b.count, bytes: a.bytes + b.bytes })
+      unreported = { evicted: sum(unreported.evicted, round.evicted), expired: sum(unreported.expired, round.expired) }
+      const { evicted, expired } = unreported
+      if (evicted.count + expired.count === 0 || Date.now() - lastReport < summaryEveryMs) return Effect.void
+      lastReport = Date.now()
+      unreported = { evicted: none, expired: none }
+      return Effect.logInfo(
+        `retention: evicted ${evicted.count} least recently used artifact(s) (${evicted.bytes} bytes) over a budget, ` +
+          `and ${expired.count} (${expired.bytes} bytes) past the TTL`
+      )
+    })
   /** The background loop: a round, then the interval or a wake-up, whichever comes first. */
   const loop = Effect.forever(
-    Effect.andThen(runOnce, Effect.raceFirst(Effect.sleep(Duration.millis(settings.intervalMs)), Queue.take(wakeUps)))
+    Effect.flatMap(runOnce, report).pipe(
+      Effect.andThen(Effect.raceFirst(Effect.sleep(Duration.millis(settings.intervalMs)), Queue.take(wakeUps)))
+    )
   )
 
   return { evictor: Evictor.of({ runOnce, wake }), loop }
