@@ -35,40 +35,45 @@ const pastCeiling = (bytes: number, size: number, budget: number, hardCeiling: n
  * uploads since it was read. Uploads in progress are not held against the
  * budget (measured: holding them refused far more uploads without lowering
  * the peak, which comes from the index trailing the uploads), so disk use can
- * pass the ceiling by the uploads in flight. An upload that finds a budget
- * exceeded wakes the evictor rather than leaving it to its next interval.
+ * pass the ceiling by the uploads in flight. A stored upload that leaves a
+ * budget exceeded (`stored`) wakes the evictor rather than leaving it to its
+ * next interval.
  */
 export const makeStorageBudget = (services: Services) => {
   const { hardCeiling, maxSizeBytes } = services.retention
 
-  /** Fails when the budget is past its ceiling with this upload; wakes the evictor when it is exceeded. */
-  const check = (stored: number, size: number, budget: number, what: string) => {
-    if (stored + size <= budget) return Effect.void
-    services.evictor.wake()
-    return pastCeiling(stored, size, budget, hardCeiling) ? Effect.fail(insufficientStorage(services, what)) : Effect.void
-  }
+  /** The budgets an upload of the team counts against: the whole cache's and the team's own, those that are set. */
+  const budgetsOf = (team: Team) => [
+    ...(maxSizeBytes === undefined ? [] : [{ budget: maxSizeBytes, usage: services.usage.cacheUsedBytes, what: "the cache" }]),
+    ...(team.maxSizeBytes === undefined
+      ? []
+      : [{ budget: team.maxSizeBytes, usage: services.usage.usedBytes(team), what: `team ${team.slug}` }])
+  ]
 
+  /** Before the upload: fails with 507 when a budget is past its ceiling with it. */
   const admit = (team: Team, size: number): Effect.Effect<void, ApiError> => {
-    const teamBudget = team.maxSizeBytes
-    if (maxSizeBytes === undefined && teamBudget === undefined) return Effect.void
-    return Effect.gen(function*() {
-      if (maxSizeBytes !== undefined) {
-        const { bytes } = yield* services.usage.cacheUsedBytes
-        yield* check(bytes, size, maxSizeBytes, "the cache")
-      }
-      if (teamBudget !== undefined) {
-        const { bytes } = yield* services.usage.usedBytes(team)
-        yield* check(bytes, size, teamBudget, `team ${team.slug}`)
-      }
-    })
+    const budgets = budgetsOf(team)
+    if (budgets.length === 0) return Effect.void
+    return Effect.forEach(budgets, ({ budget, usage, what }) =>
+      Effect.flatMap(usage, ({ bytes }) => {
+        if (!pastCeiling(bytes, size, budget, hardCeiling)) return Effect.void
+        services.evictor.wake()
+        return Effect.fail(insufficientStorage(services, what))
+      }), { discard: true })
   }
 
-  /** After a stored upload: wakes the evictor when the upload took a budget over (the check before it may not have). */
-  const stored = (team: Team, size: number): Effect.Effect<void> =>
-    Effect.gen(function*() {
-      if (maxSizeBytes !== undefined && (yield* services.usage.cacheUsedBytes).bytes > maxSizeBytes) services.evictor.wake()
-      else if (team.maxSizeBytes !== undefined && (yield* services.usage.usedBytes(team)).bytes > team.maxSizeBytes) services.evictor.wake()
-    })
+  /**
+   * After a stored upload (counted in the figures by then): wakes the evictor
+   * when a budget is exceeded, so it need not wait for its next interval.
+   */
+  const stored = (team: Team): Effect.Effect<void> => {
+    const budgets = budgetsOf(team)
+    if (budgets.length === 0) return Effect.void
+    return Effect.forEach(budgets, ({ budget, usage }) =>
+      Effect.map(usage, ({ bytes }) => {
+        if (bytes > budget) services.evictor.wake()
+      }), { discard: true })
+  }
 
   return { admit, stored }
 }

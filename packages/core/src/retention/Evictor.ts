@@ -82,33 +82,9 @@ export const make = Effect.gen(function*() {
   let lastActivitySweep = 0
   const none = { count: 0, bytes: 0 }
 
-  /** The TTL: removes pages of `next()` (waiting for the index after each) until it answers an empty page. */
-  const removePages = (
-    reason: "evicted" | "expired",
-    next: (skip: ReadonlySet<string>) => Effect.Effect<ReadonlyArray<EvictionCandidate>, unknown>
-  ) =>
-    Effect.gen(function*() {
-      const skip = new Set<string>()
-      let count = 0
-      let bytes = 0
-      while (true) {
-        const page = yield* next(skip)
-        if (page.length === 0) break
-        const removed = yield* removeArtifacts(storage, writer, page, { reason, onlyIfUnused: true })
-        for (const candidate of removed.skipped) skip.add(keyOf(candidate))
-        count += removed.count
-        bytes += removed.bytes
-        invalidateTeamsOf(page.map(keyOf))
-        // The lease is renewed between pages; lost (a long pause), the round ends.
-        if (!(yield* holdLease)) break
-      }
-      return { count, bytes }
-    })
-
-  const notSkipped = (skip: ReadonlySet<string>) => (candidate: EvictionCandidate) => !skip.has(keyOf(candidate))
   /** The next budget check on this replica reads the index again (the whole cache's figure too). */
-  const invalidateTeamsOf = (keys: Iterable<string>) => {
-    for (const teamId of new Set(Array.from(keys, (key) => key.slice(0, key.indexOf("/"))))) usage.invalidate({ id: teamId })
+  const invalidateTeams = (teamIds: Iterable<string>) => {
+    for (const teamId of new Set(teamIds)) usage.invalidate({ id: teamId })
   }
 
   /**
@@ -133,6 +109,7 @@ export const make = Effect.gen(function*() {
       passes: while (stored > low) {
         /** Removed or left alone in this pass: the index lists them until the pass's writes are applied. */
         const passed = new Set<string>()
+        const teamIds = new Set<string>()
         let excess = stored - low
         while (excess > 0 && passed.size < maxPassArtifacts) {
           const page: Array<EvictionCandidate> = []
@@ -150,7 +127,10 @@ export const make = Effect.gen(function*() {
           }
           if (page.length === 0) break passes
           const removed = yield* removeArtifacts(storage, writer, page, { reason: "evicted", onlyIfUnused: true, flush: false, concurrency: 16 })
-          for (const candidate of page) passed.add(keyOf(candidate))
+          for (const candidate of page) {
+            passed.add(keyOf(candidate))
+            teamIds.add(candidate.teamId)
+          }
           for (const candidate of removed.skipped) skip.add(keyOf(candidate))
           count += removed.count
           bytes += removed.bytes
@@ -159,7 +139,7 @@ export const make = Effect.gen(function*() {
           if (!(yield* holdLease)) break passes
         }
         yield* writer.flush
-        invalidateTeamsOf(passed)
+        invalidateTeams(teamIds)
         stored = (yield* index.retentionStats(teamId)).bytes
       }
       yield* Effect.logDebug(
@@ -169,14 +149,27 @@ export const make = Effect.gen(function*() {
       return { count, bytes }
     })
 
-  const expire = (ttlMs: number) => {
-    const usedBefore = Date.now() - ttlMs
-    return removePages("expired", (skip) =>
-      Effect.map(
-        index.evictionCandidates({ usedBefore, limit: pageSize + skip.size }),
-        (page) => page.filter(notSkipped(skip)).slice(0, pageSize)
-      ))
-  }
+  /** The TTL: removes pages of artifacts unused since `ttlMs` ago, waiting for the index after each. */
+  const expire = (ttlMs: number) =>
+    Effect.gen(function*() {
+      const usedBefore = Date.now() - ttlMs
+      const skip = new Set<string>()
+      let count = 0
+      let bytes = 0
+      while (true) {
+        const candidates = yield* index.evictionCandidates({ usedBefore, limit: pageSize + skip.size })
+        const page = candidates.filter((candidate) => !skip.has(keyOf(candidate))).slice(0, pageSize)
+        if (page.length === 0) break
+        const removed = yield* removeArtifacts(storage, writer, page, { reason: "expired", onlyIfUnused: true })
+        for (const candidate of removed.skipped) skip.add(keyOf(candidate))
+        count += removed.count
+        bytes += removed.bytes
+        invalidateTeams(page.map((candidate) => candidate.teamId))
+        // The lease is renewed between pages; lost (a long pause), the round ends.
+        if (!(yield* holdLease)) break
+      }
+      return { count, bytes }
+    })
 
   const sweepActivity = Effect.gen(function*() {
     const now = Date.now()

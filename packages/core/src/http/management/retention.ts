@@ -1,9 +1,7 @@
 import { Effect, Option } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { TeamUsage } from "../../access/TeamUsage.ts"
 import type { RetentionStats } from "../../index/CacheIndex.ts"
 import { Purges } from "../../retention/Purges.ts"
-import { RetentionConfig } from "../../retention/RetentionConfig.ts"
 import { notFound } from "../ApiError.ts"
 import { recordActivity } from "../RequestContext.ts"
 import { Services } from "../Services.ts"
@@ -26,10 +24,10 @@ export const RetentionHandlers = HttpApiBuilder.group(
   "retention",
   Effect.fn(function*(handlers) {
     const readIndex = yield* makeIndexReads
-    const settings = yield* RetentionConfig
     const purges = yield* Purges
-    const usage = yield* TeamUsage
+    // For `recordActivity`, which the /v8 routes share, and the retention settings.
     const services = yield* Services
+    const settings = services.retention
     return handlers
       .handle("getRetention", () =>
         Effect.gen(function*() {
@@ -57,7 +55,6 @@ export const RetentionHandlers = HttpApiBuilder.group(
             principal,
             data: { purge_id: job.id, ...("sha" in payload && { sha: payload.sha }) }
           })
-          usage.invalidate(team)
           return job
         }))
       .handle("getPurge", ({ params }) =>

@@ -57,7 +57,7 @@ export const upload = (services: Services) => {
           Exit.isSuccess(exit)
             ? Effect.sync(() => services.usage.added(team, size)).pipe(
               Effect.andThen(recordActivity(services, request, { type: "artifact.uploaded", team, principal, data: details })),
-              Effect.andThen(budget.stored(team, size))
+              Effect.andThen(budget.stored(team))
             )
             : recordActivity(services, request, {
               type: "artifact.upload_failed",
