@@ -11,9 +11,13 @@ cd "$HOARD_ROOT"
 if [ "$(id -u)" -eq 0 ]; then
   bash scripts/install-postgres.sh >&2
   bash scripts/install-redis.sh >&2
+  bash scripts/install-chromium.sh >&2
   bash packages/storage-s3/scripts/install-radosgw.sh >&2
 elif ! command -v radosgw >/dev/null 2>&1; then
   echo "hoard setup: radosgw is not installed and this is not root: the S3 suite runs on fauxqs only" >&2
+fi
+if [ "$(id -u)" -ne 0 ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "hoard setup: chromium is not installed and this is not root: the dashboard's browser test (e2e/dashboard) will fail" >&2
 fi
 
 export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1

@@ -18,7 +18,7 @@ const run = promisify(execFile)
 
 /** The directories under packages/ that are published (`@hoard/<name>`). */
 const publicPackages = [
-  "cli", "core", "index-sql", "index-testkit", "storage-azure", "storage-fs", "storage-gcs", "storage-memory",
+  "cli", "core", "dashboard", "index-sql", "index-testkit", "storage-azure", "storage-fs", "storage-gcs", "storage-memory",
   "storage-s3", "storage-testkit", "transport-fetch", "transport-node-http"
 ]
 
@@ -111,6 +111,10 @@ describe.each(runtimes)("the packed tarballs installed with npm, on $name", ({ r
       const token = /export TURBO_TOKEN=(\S+)/u.exec(server.output())?.[1]
       expect(token, server.output()).toBeDefined()
       expect(server.output()).toContain(`index: sqlite ${join(project.dir, ".hoard", "hoard.db")}`)
+      // The dashboard, from the @hoard/dashboard tarball's dist/ui.
+      const dashboard = await fetch(`${server.url}/ui/`)
+      expect(dashboard.status, await dashboard.clone().text()).toBe(200)
+      expect(await dashboard.text()).toContain("./assets/index-")
       await expectRemoteCacheRoundTrip(server.url, token!)
     })
   })
@@ -180,6 +184,11 @@ describe("every tarball", () => {
       expect(files, tarball).toEqual(expect.arrayContaining(["package/README.md", "package/LICENSE", "package/dist/index.js", "package/dist/index.d.ts"]))
       expect(files.filter((file) => /\/test\/|\.test\.|tsbuildinfo/u.test(file)), tarball).toEqual([])
     }
+    // The dashboard ships its built page and assets, which `hoard serve` serves at /ui.
+    const dashboard = tarballs.find((file) => file.includes("hoard-dashboard-"))!
+    const { stdout } = await run("tar", ["-tzf", dashboard])
+    expect(stdout.split("\n"), dashboard).toContain("package/dist/ui/index.html")
+    expect(stdout, dashboard).toMatch(/package\/dist\/ui\/assets\/index-[\w-]+\.js/u)
   })
 })
 

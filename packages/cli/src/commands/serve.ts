@@ -3,6 +3,7 @@ import { Command, Flag } from "effect/cli"
 import { createHash } from "node:crypto"
 import type { IndexError, TokenConfig } from "@hoard/core"
 import { serve } from "@hoard/transport-node-http"
+import { DashboardRoutes } from "@hoard/dashboard"
 import { ConfigError, Hoard } from "@hoard/core"
 import { loadServeConfig } from "../config/loadConfig.ts"
 import type { LogLevel, ServeConfig } from "../config/ServeConfig.ts"
@@ -128,7 +129,7 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
   const tokens = yield* resolveTokens(config)
 
   yield* Effect.gen(function*() {
-    const server = yield* serve({ port: config.port, host: config.host, basePath: config.basePath, maxConnections: config.maxConnections }).pipe(
+    const server = yield* serve({ port: config.port, host: config.host, basePath: config.basePath, maxConnections: config.maxConnections, routes: DashboardRoutes }).pipe(
       Effect.mapError((error) => new ConfigError({ path: "port", message: error.message }))
     )
     yield* Console.log(startupBanner(config, server, storage.description, index.description, tokens))

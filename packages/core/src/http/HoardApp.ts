@@ -17,6 +17,11 @@ export interface HoardAppOptions {
    * `http://host/cache`. Requests outside it get a 404.
    */
   readonly basePath?: string
+  /**
+   * More routes served beside Hoard's, under the same base path, e.g. the
+   * dashboard's `DashboardRoutes` from `@hoard/dashboard`.
+   */
+  readonly routes?: Layer.Layer<never, never, HttpRouter.HttpRouter>
 }
 
 /**
@@ -43,7 +48,8 @@ export const AllRoutes = Layer.mergeAll(HoardRoutes, ManagementRoutes, ApiDocsRo
 export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions = {}) {
   const relativeToBase = basePathMatcher(options.basePath)
   // Longer than any valid hash, so an over-long one gets the hash validation's 400.
-  const routes = yield* HttpRouter.toHttpEffect(AllRoutes).pipe(
+  const allRoutes = options.routes === undefined ? AllRoutes : Layer.merge(AllRoutes, options.routes)
+  const routes = yield* HttpRouter.toHttpEffect(allRoutes).pipe(
     Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: 256 })
   )
   // Bodies HttpApi reads whole (a management POST) stop at the JSON limit;
