@@ -34,7 +34,7 @@ const getJson = async <A>(hoard: Hoard, path: string): Promise<A> => {
 
 export const analytics = (hoard: Hoard) => getJson<Analytics>(hoard, "/analytics")
 
-export const retention = (hoard: Hoard) => getJson<{ readonly artifact_count: number; readonly storage_bytes: number }>(hoard, "/retention")
+export const retention = (hoard: Hoard) => getJson<{ readonly artifact_count: number; readonly storage_bytes: number; readonly quota_bytes: number | null }>(hoard, "/retention")
 
 export const listArtifacts = async (hoard: Hoard, query = ""): Promise<ReadonlyArray<ArtifactRecord>> =>
   (await getJson<{ artifacts: ReadonlyArray<ArtifactRecord> }>(hoard, `/artifacts?limit=1000${query}`)).artifacts

@@ -12,7 +12,7 @@ import type { Analytics, Hoard } from "../src/managementApi.ts"
 import { analytics, listArtifacts, missArtifact, putArtifact, randomHash, retention, waitFor } from "../src/managementApi.ts"
 
 const secret = (name: string) => `${name}-${randomBytes(16).toString("hex")}`
-const team = { id: "team_e2e_dash", slug: "e2e-dash", name: "E2E Dashboard" }
+const team = { id: "team_e2e_dash", slug: "e2e-dash", name: "E2E Dashboard", quota: "1GiB" }
 const tokens = {
   admin: { name: "dash-admin", token: secret("dash-admin"), teams: { [team.slug]: "admin" } },
   reader: { name: "dash-reader", token: secret("dash-reader"), teams: { [team.slug]: "read" } }
@@ -112,6 +112,8 @@ describe("the dashboard at /ui, in Chromium", () => {
     await expect.poll(() => page.locator(".uplot").count(), poll).toBe(3)
     const stored = await retention(admin)
     await expect.poll(() => page.getByTestId("storage-team").textContent(), poll).toContain(`${stored.artifact_count} artifacts`)
+    expect(stored.quota_bytes).toBe(1024 ** 3)
+    expect(await page.getByTestId("storage-quota").textContent()).toContain("Quota: 1")
     expect(await page.evaluate(() => sessionStorage.getItem("hoard.dashboard.session"))).toContain(team.slug)
 
     // Hourly: the same two hits, all in this hour.

@@ -26,6 +26,11 @@ const Figures = ({ report }: { report: Retention }) => (
     <Meter id="team" label="This team" used={report.storage_bytes} budget={report.max_size_bytes} count={report.artifact_count} />
     <Meter id="cache" label="The whole cache" used={report.cache.storage_bytes} budget={report.cache.max_size_bytes}
       count={report.cache.artifact_count} />
+    <p class="muted" data-testid="storage-quota">
+      Quota: {report.quota_bytes === null
+        ? "none"
+        : `${formatBytes(report.quota_bytes)} (uploads past it are refused; the budget evicts before it)`}
+    </p>
     <p class="muted">
       Evicted so far: {report.evicted.count} artifacts ({formatBytes(report.evicted.bytes)}) ·{" "}
       TTL: {report.ttl_seconds === null ? "none" : `${Math.round(report.ttl_seconds / 3600)} h since last use`}

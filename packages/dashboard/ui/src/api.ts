@@ -63,6 +63,7 @@ interface Stored {
 
 export interface Retention extends Stored {
   readonly team_id: string
+  readonly quota_bytes: number | null
   readonly ttl_seconds: number | null
   readonly cache: Stored
 }

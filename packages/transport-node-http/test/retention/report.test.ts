@@ -39,6 +39,7 @@ describe("GET /api/v1/teams/:team/retention", () => {
         evicted: { count: 0, bytes: 0 },
         oldest_used_at: null,
         oldest_age_seconds: null,
+        quota_bytes: null,
         ttl_seconds: null,
         cache: {
           storage_bytes: 0,

@@ -39,6 +39,7 @@ export const RetentionHandlers = HttpApiBuilder.group(
           return {
             team_id: team.id,
             ...figures(own, team.maxSizeBytes, now),
+            quota_bytes: team.quotaBytes ?? null,
             ttl_seconds: settings.ttlMs === undefined ? null : Math.floor(settings.ttlMs / 1000),
             cache: figures(cache, settings.maxSizeBytes, now)
           }

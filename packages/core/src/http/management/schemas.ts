@@ -216,6 +216,8 @@ const StoredAgainstBudget = Schema.Struct({
 export const RetentionReport = Schema.Struct({
   team_id: Schema.String,
   ...StoredAgainstBudget.fields,
+  /** The team's hard storage quota (uploads past it get 403 `over_limit`); null when it has none. */
+  quota_bytes: Schema.NullOr(Count),
   /** The TTL since last use, in seconds; null when there is none. */
   ttl_seconds: Schema.NullOr(Count),
   /** The same figures for the whole cache, every team's. */
