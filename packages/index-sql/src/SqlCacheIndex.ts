@@ -362,6 +362,19 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
       .pipe(Effect.map((rows) => totalsOf(rows[0])), orIndexError("analytics"))
   }
 
+  const analyticsBuckets: CacheIndexShape["analyticsBuckets"] = (teamId, from, to, bucketMs) => {
+    const firstHour = Math.floor(from / rollupHourMs) * rollupHourMs
+    const size = Math.max(1, Math.round(bucketMs / rollupHourMs)) * rollupHourMs
+    // Whole numbers computed here go into the statement as literals, so both databases divide as integers.
+    const bucket = sql.literal(`(hour - ${firstHour}) / ${size}`)
+    return sql<Row>`SELECT ${bucket} AS bucket, ${sums} FROM hourly_rollups
+      WHERE team_id = ${teamId} AND hour >= ${firstHour} AND hour < ${to} GROUP BY 1 ORDER BY 1`
+      .pipe(
+        Effect.map((rows) => rows.map((row) => ({ start: firstHour + Number(row.bucket) * size, ...totalsOf(row) }))),
+        orIndexError("analyticsBuckets")
+      )
+  }
+
   const usage: CacheIndexShape["usage"] = (teamId) =>
     sql<Row>`SELECT bytes, count FROM team_usage WHERE team_id = ${teamId}`.pipe(
       Effect.map((rows) => ({ bytes: Number(rows[0]?.bytes ?? 0), count: Number(rows[0]?.count ?? 0) })),
@@ -424,6 +437,7 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     listEvents,
     getEvent,
     analytics,
+    analyticsBuckets,
     usage,
     teams,
     successHashes,

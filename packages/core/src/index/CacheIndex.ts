@@ -207,6 +207,11 @@ export interface RollupTotals {
   readonly rejected: number
 }
 
+/** The rollup totals of the bucket starting at `start` (epoch ms). */
+export interface RollupBucket extends RollupTotals {
+  readonly start: number
+}
+
 export interface Usage {
   readonly bytes: number
   readonly count: number
@@ -253,6 +258,17 @@ export interface CacheIndexShape {
   readonly getEvent: (teamId: string, id: string) => Effect.Effect<Option.Option<ActivityEvent>, IndexError>
   /** The rollups of the hours starting in `[floor(from to the hour), to)`. */
   readonly analytics: (teamId: string, from: number, to: number) => Effect.Effect<RollupTotals, IndexError>
+  /**
+   * The same hours summed per bucket of `bucketMs` (a whole number of hours),
+   * the first starting at `floor(from to the hour)`: one grouped range scan.
+   * Buckets without rollups are left out.
+   */
+  readonly analyticsBuckets: (
+    teamId: string,
+    from: number,
+    to: number,
+    bucketMs: number
+  ) => Effect.Effect<ReadonlyArray<RollupBucket>, IndexError>
   /** Bytes and count of the team's `success` records: one row. */
   readonly usage: (teamId: string) => Effect.Effect<Usage, IndexError>
   /** Every team that has records (for reconciliation when teams are not configured). */

@@ -6,10 +6,8 @@
 
 export type BySource<A> = { readonly local: A; readonly remote: A }
 
-export interface Analytics {
-  readonly team_id: string
-  readonly from: string
-  readonly to: string
+/** The figures of a window, or of one bucket of it. */
+export interface Summary {
   readonly hits: BySource<number>
   readonly misses: BySource<number>
   readonly hit_rate: BySource<number | null>
@@ -19,8 +17,16 @@ export interface Analytics {
   readonly bytes_uploaded: number
   readonly bytes_downloaded: number
   readonly rejected_requests: number
+}
+
+export interface Analytics extends Summary {
+  readonly team_id: string
+  readonly from: string
+  readonly to: string
   readonly artifact_count: number
   readonly storage_bytes: number
+  /** With `bucket`: every bucket of the window, in order. */
+  readonly buckets?: ReadonlyArray<Summary & { readonly start: string }>
 }
 
 export type ArtifactStatus = "registered" | "success" | "failed" | "missing"
@@ -126,7 +132,8 @@ export const makeClient = (token: string, team: string) => {
   const json = async <A>(path: string, query?: Query): Promise<A> => (await call("GET", path, query)).json() as Promise<A>
   return {
     team,
-    analytics: (from?: number, to?: number) => json<Analytics>("/analytics", { from, to }),
+    analytics: (from?: number, to?: number, bucket?: "hour" | "day" | "week") =>
+      json<Analytics>("/analytics", { from, to, bucket }),
     retention: () => json<Retention>("/retention"),
     artifacts: (query: { sha?: string; status?: string; cursor?: string; limit: number }) =>
       json<{ artifacts: ReadonlyArray<ArtifactRecord>; next_cursor: string | null }>("/artifacts", query),

@@ -1,4 +1,4 @@
-import type { Analytics, Client } from "./api.ts"
+import type { Analytics, Client, Summary } from "./api.ts"
 
 const hourMs = 60 * 60 * 1000
 
@@ -13,31 +13,14 @@ export type Granularity = keyof typeof granularities
 export interface Series {
   readonly totals: Analytics
   readonly times: ReadonlyArray<number>
-  readonly buckets: ReadonlyArray<Analytics>
+  readonly buckets: ReadonlyArray<Summary>
 }
 
-/** Runs `tasks` at most `limit` at a time (a browser opens about 6 connections per origin anyway). */
-const inBatches = async <A,>(tasks: ReadonlyArray<() => Promise<A>>, limit: number): Promise<ReadonlyArray<A>> => {
-  const results: Array<A> = []
-  for (let start = 0; start < tasks.length; start += limit) {
-    results.push(...await Promise.all(tasks.slice(start, start + limit).map((task) => task())))
-  }
-  return results
-}
-
-/**
- * The analytics of the whole window and of each bucket in it. The management
- * API answers one window per request (counted in whole hours), so the chart's
- * points are one request each.
- */
+/** The analytics of the whole window and of each bucket in it: one request (`?bucket=`). */
 export const loadSeries = async (client: Client, granularity: Granularity, now = Date.now()): Promise<Series> => {
   const { count, size } = granularities[granularity]
   const end = Math.ceil(now / hourMs) * hourMs
-  const start = end - count * size
-  const times = Array.from({ length: count }, (_, index) => start + index * size)
-  const [totals, ...buckets] = await inBatches(
-    [() => client.analytics(start, end), ...times.map((from) => () => client.analytics(from, from + size))],
-    6
-  )
-  return { totals: totals!, times, buckets }
+  const totals = await client.analytics(end - count * size, end, granularity)
+  const buckets = totals.buckets ?? []
+  return { totals, times: buckets.map((bucket) => Date.parse(bucket.start)), buckets }
 }

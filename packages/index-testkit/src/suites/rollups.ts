@@ -178,6 +178,39 @@ export const rollupTests = (it: IndexIt, options: SuiteOptions): void => {
       assert.strictEqual((yield* analytics(team, h1, h2)).uploads, 2)
     }), testTimeout)
 
+  it.effect("analyticsBuckets sums the same hours per bucket, from floor(from to the hour), leaving out empty buckets", () =>
+    Effect.gen(function*() {
+      const index = yield* CacheIndex
+      const team = randomTeamId()
+      const h0 = randomHour()
+      // One bit of bytes_uploaded per event: a bucket's sum tells which events it counted.
+      yield* write(
+        ...[[h0 + 5, 1], [h0 + hour + 10, 2], [h0 + 3 * hour, 4], [h0 + 3 * hour + 1, 8], [h0 + 6 * hour, 16]].map(([at, size]) =>
+          eventWrite(makeEvent("artifact.uploaded", team, at!, { size: size! }))
+        )
+      )
+      yield* write(eventWrite(makeEvent("usage.hit", team, h0 + 2 * hour, { source: "REMOTE", duration_ms: 250 })))
+      const buckets = yield* index.analyticsBuckets(team, h0 + 30 * 60_000, h0 + 6 * hour, 2 * hour)
+      assert.deepStrictEqual(
+        buckets.map(({ bytes_uploaded, start, uploads }) => ({ start, bytes_uploaded, uploads })),
+        [
+          { start: h0, bytes_uploaded: 3, uploads: 2 },
+          { start: h0 + 2 * hour, bytes_uploaded: 12, uploads: 2 }
+        ],
+        "the hour at `to` is not counted; the third bucket is empty and left out"
+      )
+      assert.strictEqual(buckets[1]!.hits.remote, 1)
+      assert.strictEqual(buckets[1]!.time_saved_ms, 250)
+      // Hourly buckets are the hours analytics sums one at a time.
+      const hourly = yield* index.analyticsBuckets(team, h0, h0 + 7 * hour, hour)
+      for (const bucket of hourly) {
+        const { start, ...sums } = bucket
+        assert.deepStrictEqual(sums, yield* analytics(team, start, start + hour), `the hour at ${start}`)
+      }
+      assert.deepStrictEqual(hourly.map((bucket) => (bucket.start - h0) / hour), [0, 1, 2, 3, 6])
+      assert.deepStrictEqual(yield* index.analyticsBuckets(randomTeamId(), h0, h0 + 7 * hour, hour), [])
+    }), testTimeout)
+
   it.effect("analytics sums the hours starting in [floor(from to the hour), to)", () =>
     Effect.gen(function*() {
       const team = randomTeamId()

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { TestServer } from "./harness.ts"
-import { api, download, randomHash, sleep, startServer, teams, tokens, upload, usageEvents } from "./harness.ts"
+import { api, download, expectErrorBody, randomHash, sleep, startServer, teams, tokens, upload, usageEvents } from "./harness.ts"
 
 describe("GET /api/v1/teams/:team/analytics", () => {
   let server: TestServer
@@ -105,6 +105,44 @@ describe("GET /api/v1/teams/:team/analytics", () => {
       artifact_count: 2,
       storage_bytes: 350
     })
+  })
+
+  it("splits the window into buckets with ?bucket=, empty ones included", async () => {
+    const startHour = Math.floor(started / hourMs) * hourMs
+    const from = startHour - 3 * hourMs
+    const { body, status } = await analytics(`?from=${from}&to=${startHour + hourMs}&bucket=hour`)
+    expect(status).toBe(200)
+    expect(body.buckets.map((bucket: { start: string }) => bucket.start)).toEqual(
+      [0, 1, 2, 3].map((hour) => new Date(from + hour * hourMs).toISOString())
+    )
+    // The traffic's hour holds everything; the hours before are empty, with no hit rate.
+    expect(body.buckets[3]).toEqual({
+      start: new Date(startHour).toISOString(),
+      hits: { local: 1, remote: 2 },
+      misses: { local: 3, remote: 1 },
+      hit_rate: { local: 0.25, remote: 2 / 3 },
+      time_saved_ms: 1200,
+      uploads: 3,
+      downloads: 3,
+      bytes_uploaded: 450,
+      bytes_downloaded: 450,
+      rejected_requests: expect.any(Number)
+    })
+    expect(body.buckets[0]).toMatchObject({ uploads: 0, time_saved_ms: 0, hit_rate: { local: null, remote: null } })
+    const daily = await analytics(`?from=${startHour - 2 * 24 * hourMs}&to=${startHour + hourMs}&bucket=day`)
+    expect(daily.body.buckets).toHaveLength(3)
+    expect(daily.body.buckets[2]).toMatchObject({ uploads: 3, time_saved_ms: 1200 })
+    // Without `bucket`, no buckets.
+    expect((await analytics()).body.buckets).toBeUndefined()
+  })
+
+  it("refuses an unknown bucket and more than 1,000 buckets with a 400", async () => {
+    expect(expectErrorBody(await analytics("?bucket=minute"), 400, "bad_request").details).toMatchObject({ field: "bucket" })
+    // The default window of 30 days (from rounded down to the hour) holds 721 hours: fine; a year of hours is not.
+    expect([720, 721]).toContain((await analytics("?bucket=hour")).body.buckets.length)
+    const tooMany = expectErrorBody(await analytics(`?from=${Date.now() - 365 * 24 * hourMs}&bucket=hour`), 400, "bad_request")
+    expect(tooMany.details).toMatchObject({ field: "bucket", location: "query" })
+    expect(tooMany.message).toContain("at most 1000")
   })
 
   it("is per team", async () => {

@@ -97,9 +97,19 @@ export const EventsQuery = {
   limit: Schema.optionalKey(pageSize(maxEventsLimit, defaultEventsLimit))
 }
 
+/** The bucket sizes analytics can be split into. */
+export const bucketMs = { hour: 3_600_000, day: 86_400_000, week: 604_800_000 } as const
+export type AnalyticsBucket = keyof typeof bucketMs
+
+/** At most this many buckets in one answer. */
+export const maxAnalyticsBuckets = 1000
+
 export const AnalyticsQuery = {
   from: Schema.optionalKey(Timestamp),
-  to: Schema.optionalKey(Timestamp)
+  to: Schema.optionalKey(Timestamp),
+  bucket: Schema.optionalKey(Schema.Literals(["hour", "day", "week"]).annotate({
+    description: `Also split the window into buckets of this size, the first starting at \`from\` (rounded down to the hour); at most ${maxAnalyticsBuckets}`
+  }))
 }
 
 export const ArtifactsQuery = {
@@ -147,6 +157,13 @@ export const ActivitySummary = Schema.Struct({
   rejected_requests: Count
 })
 
+/** One bucket of a window: the same figures over the hours starting in it. */
+export const AnalyticsBucketSummary = Schema.Struct({
+  /** Where the bucket starts, ISO 8601. */
+  start: Schema.String,
+  ...ActivitySummary.fields
+}).annotate({ identifier: "AnalyticsBucket" })
+
 export const Analytics = Schema.Struct({
   team_id: Schema.String,
   /** The window, ISO 8601: `from` rounded down to the hour (analytics count whole hours). */
@@ -155,7 +172,9 @@ export const Analytics = Schema.Struct({
   ...ActivitySummary.fields,
   /** What the team stores now. */
   artifact_count: Count,
-  storage_bytes: Count
+  storage_bytes: Count,
+  /** With `bucket`: every bucket of the window in order, empty ones included. */
+  buckets: Schema.optionalKey(Schema.Array(AnalyticsBucketSummary))
 }).annotate({ identifier: "Analytics" })
 export type Analytics = typeof Analytics.Type
 
