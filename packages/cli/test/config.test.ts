@@ -428,3 +428,37 @@ describe("the generated token and the banner", () => {
       assert.include(proxied, "  export TURBO_API=https://cache.example.com/hoard\n")
     }))
 })
+
+describe("observability settings", () => {
+  const tracing = (flags: Partial<ServeFlags>, env: Record<string, string>, file: Record<string, unknown> = {}) =>
+    Effect.map(resolveServeConfig({ ...noFlags, storage: "memory", ...flags }, env, file), (config) => config.tracing)
+
+  it.effect("tracing: --otlp-endpoint, then HOARD_OTLP_ENDPOINT, then the file, then OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, then OTEL_EXPORTER_OTLP_ENDPOINT", () =>
+    Effect.gen(function*() {
+      const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://base:4318/", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://traces:4318/custom" }
+      assert.deepStrictEqual(yield* tracing({}, {}), undefined)
+      assert.deepStrictEqual(yield* tracing({}, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://base:4318/" }), { url: "http://base:4318/v1/traces", serviceName: "hoard" })
+      assert.deepStrictEqual((yield* tracing({}, otel))?.url, "http://traces:4318/custom")
+      assert.deepStrictEqual((yield* tracing({}, otel, { otlpEndpoint: "http://file:4318" }))?.url, "http://file:4318/v1/traces")
+      assert.deepStrictEqual((yield* tracing({}, { ...otel, HOARD_OTLP_ENDPOINT: "http://env:4318" }))?.url, "http://env:4318/v1/traces")
+      assert.deepStrictEqual(
+        yield* tracing({ otlpEndpoint: "http://flag:4318" }, { ...otel, OTEL_SERVICE_NAME: "cache-eu", OTEL_BSP_SCHEDULE_DELAY: "250" }),
+        { url: "http://flag:4318/v1/traces", serviceName: "cache-eu", exportIntervalMs: 250 }
+      )
+      assert.deepStrictEqual(yield* tracing({}, { ...otel, OTEL_SDK_DISABLED: "true" }), undefined)
+    }))
+
+  it.effect("defaults: access log on, metrics not served; the metrics token is a secret", () =>
+    Effect.gen(function*() {
+      const config = yield* resolveServeConfig({ ...noFlags, storage: "memory" }, {}, {})
+      assert.strictEqual(config.accessLog, true)
+      assert.strictEqual(config.metricsPort, undefined)
+      assert.strictEqual(config.metricsToken, undefined)
+      const withToken = yield* resolveServeConfig({ ...noFlags, storage: "memory", accessLog: "off" }, { HOARD_METRICS_TOKEN: "metrics-secret-0123456789", HOARD_METRICS_PORT: "9464" }, {})
+      assert.strictEqual(withToken.accessLog, false)
+      assert.strictEqual(withToken.metricsPort, 9464)
+      assert.strictEqual(Redacted.value(withToken.metricsToken!), "metrics-secret-0123456789")
+      const short = yield* Effect.flip(resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_METRICS_TOKEN: "short secret" }, {}))
+      assert.strictEqual(short.message, "invalid HOARD_METRICS_TOKEN: a metrics token is at least 16 characters, without spaces")
+    }))
+})

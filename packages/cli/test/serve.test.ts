@@ -1,41 +1,9 @@
-import { spawn } from "node:child_process"
-import type { ChildProcess } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
-
-interface Running {
-  readonly child: ChildProcess
-  readonly output: () => string
-  readonly exited: Promise<number | null>
-}
-
-const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Running => {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { PATH: process.env["PATH"] ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let output = ""
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  return { child, output: () => output, exited }
-}
-
-const waitFor = async (running: Running, pattern: RegExp, millis = 15_000): Promise<RegExpMatchArray> => {
-  const deadline = Date.now() + millis
-  while (Date.now() < deadline) {
-    const match = running.output().match(pattern)
-    if (match !== null) return match
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`timed out waiting for ${pattern}; output so far:\n${running.output()}`)
-}
+import { run, waitFor } from "./running.ts"
 
 describe("hoard serve", () => {
   it("starts on fs storage with a generated token, prints the turbo lines, and stops cleanly on SIGTERM", async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect } from "effect"
+import { HttpMiddleware } from "effect/http"
 import type { Scope } from "effect"
 import { basePathMatcher, makeHoardApp } from "@hoard/core"
 import type { HoardAppOptions, HoardServices } from "@hoard/core"
@@ -33,8 +34,16 @@ export interface NodeHandlerOptions extends HoardAppOptions {
 export const makeNodeHandler: (options?: NodeHandlerOptions) => Effect.Effect<NodeRequestHandler, never, Scope.Scope | HoardServices> = Effect.fnUntraced(function*(options: NodeHandlerOptions = {}) {
   const scope = yield* Effect.scope
   const app = yield* makeHoardApp(options)
-  const handle = yield* NodeHttpServer.makeHandler(app, { scope })
   const relativeToBase = basePathMatcher(options.basePath)
+  // Probes and scrapes come every few seconds: no span for them. (Asked only
+  // when a tracer is installed.)
+  const untraced = (request: { readonly url: string }) => {
+    const relative = relativeToBase(request.url)
+    return relative !== undefined && untracedPaths.has(relative.split("?", 1)[0]!)
+  }
+  const handle = yield* NodeHttpServer.makeHandler(app, { scope }).pipe(
+    Effect.provideService(HttpMiddleware.TracerDisabledWhen, untraced)
+  )
   const bodyTimeoutMillis = options.bodyTimeoutMillis ?? 30_000
   const handler: NodeRequestHandler = (request, response, next) => {
     if (next !== undefined && relativeToBase(request.url ?? "/") === undefined) return next()
@@ -43,6 +52,8 @@ export const makeNodeHandler: (options?: NodeHandlerOptions) => Effect.Effect<No
   }
   return handler
 })
+
+const untracedPaths: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"])
 
 /**
  * Closes the connection if the request's body has not fully arrived within

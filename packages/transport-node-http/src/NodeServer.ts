@@ -81,7 +81,8 @@ export const serve: (options?: NodeServerOptions) => Effect.Effect<HoardServer, 
   } satisfies HoardServer
 })
 
-const listen = (server: Server, port: number, host: string) =>
+/** @internal Listens, or fails with a `ListenError` naming the address. */
+export const listen = (server: Server, port: number, host: string) =>
   Effect.callback<AddressInfo, ListenError>((resume) => {
     const onError = (error: Error) =>
       resume(Effect.fail(new ListenError({ message: `cannot listen on ${host}:${port}: ${error.message}`, cause: error })))
@@ -92,7 +93,8 @@ const listen = (server: Server, port: number, host: string) =>
     })
   })
 
-const shutdown = (server: Server, graceMillis: number) =>
+/** @internal Stops accepting, lets requests finish within `graceMillis`, then cuts the rest off. */
+export const shutdown = (server: Server, graceMillis: number) =>
   Effect.callback<void>((resume) => {
     const timer = setTimeout(() => server.closeAllConnections(), graceMillis)
     server.close(() => {

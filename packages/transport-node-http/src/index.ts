@@ -1,6 +1,8 @@
 export { makeNodeHandler } from "./NodeHandler.ts"
 export type { NodeHandlerOptions, NodeRequestHandler } from "./NodeHandler.ts"
 export { ListenError, serve } from "./NodeServer.ts"
+export { serveMetrics } from "./MetricsServer.ts"
+export type { MetricsServerOptions } from "./MetricsServer.ts"
 export type { HoardServer, NodeServerOptions } from "./NodeServer.ts"
 export { createHoardHandler, startHoardServer } from "./promise.ts"
 export type { Closeable, PromiseHoardOptions } from "./promise.ts"

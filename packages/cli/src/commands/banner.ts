@@ -20,13 +20,38 @@ const maxSizeLine = ({ maxSizeBytes, maxSizeIsDefault }: ServeConfig): string =>
       maxSizeIsDefault ? ` (default: the smaller of ${showBytes(defaults.maxSizeCeilingBytes)} and half of free space plus cache)` : ""
     }`
 
+/** A URL as the banner shows it: without any user or password in it. */
+const withoutCredentials = (url: string): string => {
+  const parsed = new URL(url)
+  parsed.username = ""
+  parsed.password = ""
+  return parsed.toString()
+}
+
+/** Where metrics are served and where spans go, in one line. */
+const observabilityLine = (
+  config: ServeConfig,
+  urlHost: string,
+  metricsServer: { readonly port: number } | undefined
+): string => {
+  const metrics = [
+    ...(metricsServer === undefined ? [] : [`http://${urlHost}:${metricsServer.port}/metrics (no auth)`]),
+    ...(config.metricsToken === undefined ? [] : [`${config.basePath.replace(/\/+$/u, "")}/metrics with the metrics token`])
+  ]
+  const tracing = config.tracing === undefined
+    ? "off"
+    : `OTLP to ${withoutCredentials(config.tracing.url)} as ${config.tracing.serviceName}`
+  return `  metrics: ${metrics.length === 0 ? "not served (--metrics-port or --metrics-token)" : metrics.join(" and ")}; tracing: ${tracing}`
+}
+
 /** The lines printed once the server listens: where it is, and how to point turbo at it. */
 export const startupBanner = (
   config: ServeConfig,
   server: { readonly port: number; readonly host: string },
   storageDescription: string,
   indexDescription: string,
-  { generatedFile, generatedToken, tokens }: ResolvedTokens
+  { generatedFile, generatedToken, tokens }: ResolvedTokens,
+  metricsServer?: { readonly port: number }
 ): string => {
   const reachableHost = server.host === "0.0.0.0" || server.host === "::" ? hostname() : server.host
   const urlHost = reachableHost.includes(":") ? `[${reachableHost}]` : reachableHost
@@ -57,6 +82,8 @@ export const startupBanner = (
       config.activityRetentionMs === undefined ? "for ever" : showAge(config.activityRetentionMs)
     }`,
     `  rate limits: ${describeRateLimits(config.redis)}`,
+    observabilityLine(config, urlHost, metricsServer),
+    `  logs: ${config.logFormat}, level ${config.logLevel}, access log ${config.accessLog ? "on" : "off"}`,
     tokenLine,
     ...(teams.length > 0 ? [`  teams: ${listTeams(teams)}`] : []),
     "",

@@ -1,10 +1,10 @@
-import { Console, Duration, Effect, Option, Redacted, References } from "effect"
+import { Console, Duration, Effect, Layer, Logger, Option, Redacted, References } from "effect"
 import { Command, Flag } from "effect/cli"
 import { createHash } from "node:crypto"
 import type { IndexError, TokenConfig } from "@hoard/core"
-import { serve } from "@hoard/transport-node-http"
+import { serve, serveMetrics } from "@hoard/transport-node-http"
 import { DashboardRoutes } from "@hoard/dashboard"
-import { ConfigError, Hoard } from "@hoard/core"
+import { ConfigError, Hoard, Tracing } from "@hoard/core"
 import { loadServeConfig } from "../config/loadConfig.ts"
 import type { LogLevel, ServeConfig } from "../config/ServeConfig.ts"
 import { envVar, flagName, shownDefaults } from "../config/settings.ts"
@@ -58,7 +58,12 @@ const flags = {
   activityRetention: flag("activityRetention", "Keep the activity record this long, e.g. 30d, or none for ever"),
   redis: flag("redis", "Count token rate limits in this Redis, shared by every replica: redis://[:password@]host[:port][/db]"),
   config: flag("config", "JSON config file", { alias: "c" }),
-  access: flag("access", "JSON file with teams, tokens and jwt only, e.g. a mounted secret", { more: "; or the config file's \"access\"" })
+  access: flag("access", "JSON file with teams, tokens and jwt only, e.g. a mounted secret", { more: "; or the config file's \"access\"" }),
+  logFormat: flag("logFormat", "Log lines as json (one object a line) or pretty"),
+  accessLog: flag("accessLog", "One info log line per request (method, route, status, bytes, duration, request id, team, token name): on or off"),
+  metricsPort: flag("metricsPort", "Serve Prometheus /metrics without auth on this second port, same host"),
+  metricsToken: flag("metricsToken", "Serve Prometheus /metrics on the main port to this bearer token only"),
+  otlpEndpoint: flag("otlpEndpoint", "Export a span per request (OTLP/HTTP JSON) to this collector base URL; traces go to <url>/v1/traces, service name from OTEL_SERVICE_NAME (default hoard)")
 }
 
 const effectLogLevel: Record<LogLevel, "Debug" | "Info" | "Warn" | "Error"> = {
@@ -121,7 +126,12 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
     activityRetention: Option.getOrUndefined(input.activityRetention),
     redis: Option.getOrUndefined(input.redis),
     config: Option.getOrUndefined(input.config),
-    access: Option.getOrUndefined(input.access)
+    access: Option.getOrUndefined(input.access),
+    logFormat: Option.getOrUndefined(input.logFormat),
+    accessLog: Option.getOrUndefined(input.accessLog),
+    metricsPort: Option.getOrUndefined(input.metricsPort),
+    metricsToken: Option.getOrUndefined(input.metricsToken),
+    otlpEndpoint: Option.getOrUndefined(input.otlpEndpoint)
   }, process.env)
   const storage = yield* storageFromSpec(loaded.storage)
   const index = yield* indexFromSpec(loaded.index)
@@ -129,10 +139,13 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
   const tokens = yield* resolveTokens(config)
 
   yield* Effect.gen(function*() {
-    const server = yield* serve({ port: config.port, host: config.host, basePath: config.basePath, maxConnections: config.maxConnections, routes: DashboardRoutes }).pipe(
+    const server = yield* serve({ port: config.port, host: config.host, basePath: config.basePath, maxConnections: config.maxConnections, routes: DashboardRoutes, ...observation(config) }).pipe(
       Effect.mapError((error) => new ConfigError({ path: "port", message: error.message }))
     )
-    yield* Console.log(startupBanner(config, server, storage.description, index.description, tokens))
+    const metricsServer = config.metricsPort === undefined ? undefined : yield* serveMetrics({ port: config.metricsPort, host: config.host }).pipe(
+      Effect.mapError((error) => new ConfigError({ path: "metricsPort", message: error.message }))
+    )
+    yield* Console.log(startupBanner(config, server, storage.description, index.description, tokens, metricsServer))
     yield* Effect.logDebug("ready")
     return yield* Effect.never
   }).pipe(
@@ -147,9 +160,33 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
         ? new ConfigError({ path: "index", message: `index ${index.description} is not usable: ${error.message}` })
         : new ConfigError({ path: "storage", message: `storage ${storage.description} is not usable: ${messageOf(error)}` })
     ),
+    Effect.provide(tracerLayer(config)),
+    Effect.provideService(Logger.CurrentLoggers, loggersOf(config)),
     Effect.provideService(References.MinimumLogLevel, effectLogLevel[config.logLevel])
   )
 })).pipe(Command.withDescription("Run the Turborepo remote cache server"))
+
+/** What the server observes per request: the access log, and the request metrics when someone can scrape them. */
+const observation = (config: ServeConfig) => ({
+  accessLog: config.accessLog,
+  requestMetrics: config.metricsPort !== undefined || config.metricsToken !== undefined,
+  ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken })
+})
+
+/** The exporting tracer when tracing is on; none otherwise, so requests make no spans at all. */
+const tracerLayer = ({ tracing }: ServeConfig) =>
+  tracing === undefined ? Layer.empty : Tracing.layerOtlp({
+    url: tracing.url,
+    serviceName: tracing.serviceName,
+    ...(tracing.exportIntervalMs !== undefined && { exportInterval: Duration.millis(tracing.exportIntervalMs) })
+  })
+
+/** JSON or pretty lines on stdout; with tracing on, log lines also become events of the current span. */
+const loggersOf = (config: ServeConfig): ReadonlySet<Logger.Logger<unknown, any>> =>
+  new Set([
+    config.logFormat === "json" ? Logger.consoleJson : Logger.consolePretty(),
+    ...(config.tracing === undefined ? [] : [Logger.tracerLogger])
+  ])
 
 const isIndexError = (error: unknown): error is IndexError =>
   typeof error === "object" && error !== null && "_tag" in error && error._tag === "IndexError"

@@ -82,7 +82,12 @@ export const ConfigFile = Schema.Struct({
   maxSize: Schema.optionalKey(fields.maxSize),
   ttl: Schema.optionalKey(fields.ttl),
   activityRetention: Schema.optionalKey(fields.activityRetention),
-  redis: Schema.optionalKey(fields.redis)
+  redis: Schema.optionalKey(fields.redis),
+  logFormat: Schema.optionalKey(fields.logFormat),
+  accessLog: Schema.optionalKey(fields.accessLog),
+  metricsPort: Schema.optionalKey(fields.metricsPort),
+  metricsToken: Schema.optionalKey(fields.metricsToken),
+  otlpEndpoint: Schema.optionalKey(fields.otlpEndpoint)
 })
 export type ConfigFile = typeof ConfigFile.Type
 

@@ -1,16 +1,16 @@
 import { resolve } from "node:path"
 import { Config, ConfigProvider, Effect, Option, Redacted, Schema, SchemaIssue } from "effect"
 import type { JwtConfig, TeamConfig, TokenConfig } from "@hoard/core"
-import { ConfigError, parseByteSize } from "@hoard/core"
+import { ConfigError, parseByteSize, Tracing } from "@hoard/core"
 import { checkAccess } from "./accessChecks.ts"
 import type { SourcedToken } from "./accessChecks.ts"
 import type { AccessFile, ConfigFile } from "./ConfigFile.ts"
 import { defaultMaxSizeBytes } from "./retention.ts"
 import { defaults, envVar, fields, flagName, reasons, secretSettings } from "./settings.ts"
 import { isNone, parseAge } from "./units.ts"
-import type { LogLevel, SettingKey } from "./settings.ts"
+import type { LogFormat, LogLevel, SettingKey } from "./settings.ts"
 
-export type { LogLevel } from "./settings.ts"
+export type { LogFormat, LogLevel } from "./settings.ts"
 export { defaults } from "./settings.ts"
 
 /** Settings given on the command line; `undefined` when the flag was absent. */
@@ -32,6 +32,11 @@ export interface ServeFlags {
   readonly ttl?: string | undefined
   readonly activityRetention?: string | undefined
   readonly redis?: string | undefined
+  readonly logFormat?: string | undefined
+  readonly accessLog?: string | undefined
+  readonly metricsPort?: string | undefined
+  readonly metricsToken?: string | undefined
+  readonly otlpEndpoint?: string | undefined
   /** `--config <file>` and `--access <file>`: read by `loadServeConfig`. */
   readonly config?: string | undefined
   readonly access?: string | undefined
@@ -88,6 +93,24 @@ export interface ServeConfig {
   readonly activityRetentionMs: number | undefined
   /** The Redis that counts token rate limits for every replica (its URL may hold a password); none: in memory. */
   readonly redis?: Redacted.Redacted<string> | undefined
+  /** How log lines are written: JSON objects, one a line, or pretty for a terminal. */
+  readonly logFormat: LogFormat
+  /** One info line per request. */
+  readonly accessLog: boolean
+  /** A second listener serving only `/metrics` without auth; none: not served there. */
+  readonly metricsPort?: number | undefined
+  /** `/metrics` on the main port behind this bearer token; none: not served there. */
+  readonly metricsToken?: Redacted.Redacted<string> | undefined
+  /** Where spans are exported (OTLP/HTTP JSON); none: tracing is off. */
+  readonly tracing?: TracingSettings | undefined
+}
+
+export interface TracingSettings {
+  /** The full traces URL, e.g. `http://collector:4318/v1/traces`. */
+  readonly url: string
+  readonly serviceName: string
+  /** `OTEL_BSP_SCHEDULE_DELAY`: how often spans are sent. */
+  readonly exportIntervalMs?: number | undefined
 }
 
 /** One place settings come from, and how a message names a setting (and its `shown` value) there. */
@@ -114,6 +137,11 @@ const flagSource = (flags: ServeFlags): Source => ({
     ttl: flags.ttl,
     activityRetention: flags.activityRetention,
     redis: flags.redis,
+    logFormat: flags.logFormat,
+    accessLog: flags.accessLog,
+    metricsPort: flags.metricsPort,
+    metricsToken: flags.metricsToken,
+    otlpEndpoint: flags.otlpEndpoint,
     config: flags.config,
     access: flags.access,
     ...(flags.tokens.length > 0 && { tokens: flags.tokens })
@@ -226,8 +254,29 @@ const settings = Config.all({
     Config.map((age) => isNone(age) ? undefined : parseAge(age)!),
     Config.withDefault(defaults.activityRetentionMs)
   ),
-  redis: Config.option(setting("redis", Schema.Redacted(fields.redis)))
+  redis: Config.option(setting("redis", Schema.Redacted(fields.redis))),
+  logFormat: setting("logFormat", fields.logFormat).pipe(Config.withDefault(defaults.logFormat(process.stdout.isTTY === true))),
+  accessLog: setting("accessLog", fields.accessLog).pipe(Config.map((value) => value === "on"), Config.withDefault(defaults.accessLog)),
+  metricsPort: Config.option(setting("metricsPort", fields.metricsPort)),
+  metricsToken: Config.option(setting("metricsToken", Schema.Redacted(fields.metricsToken))),
+  otlpEndpoint: Config.option(setting("otlpEndpoint", fields.otlpEndpoint))
 })
+
+/**
+ * Tracing from `--otlp-endpoint` (`HOARD_OTLP_ENDPOINT`, config `otlpEndpoint`),
+ * else the OpenTelemetry env convention; its service name from
+ * `OTEL_SERVICE_NAME`, its batch interval from `OTEL_BSP_SCHEDULE_DELAY`.
+ */
+const tracingOf = (endpoint: Option.Option<string>, env: Record<string, string | undefined>): TracingSettings | undefined => {
+  const url = Option.isSome(endpoint) ? Tracing.tracesUrlOf(endpoint.value) : Tracing.tracesUrlFromEnv(env)
+  if (url === undefined || env["OTEL_SDK_DISABLED"]?.trim().toLowerCase() === "true") return undefined
+  const delay = Number(env["OTEL_BSP_SCHEDULE_DELAY"])
+  return {
+    url,
+    serviceName: env["OTEL_SERVICE_NAME"]?.trim() || defaults.serviceName,
+    ...(Number.isSafeInteger(delay) && delay > 0 && { exportIntervalMs: delay })
+  }
+}
 
 /** `--config` and `--access`, from flags then env vars: they say where the rest comes from. */
 export const resolveFilePaths = (
@@ -280,7 +329,21 @@ export const resolveServeConfig = (
     const tokens = yield* checkAccess({ teams, teamsFrom: teamsFrom ?? "", tokens: [...fileTokens, ...plain] })
 
     const jwt = file.jwt ?? access?.file.jwt
-    const { dataDir, downloadUrlSecret, downloadUrlTtlSeconds, index, maxSize, publicUrl, redis, storage: storageSetting, ...rest } = values
+    const {
+      dataDir,
+      downloadUrlSecret,
+      downloadUrlTtlSeconds,
+      index,
+      maxSize,
+      metricsPort,
+      metricsToken,
+      otlpEndpoint,
+      publicUrl,
+      redis,
+      storage: storageSetting,
+      ...rest
+    } = values
+    const tracing = tracingOf(otlpEndpoint, env)
     const storage = Option.getOrElse(storageSetting, () => defaults.storage(dataDir))
     return {
       ...rest,
@@ -296,6 +359,9 @@ export const resolveServeConfig = (
       ...Option.match(downloadUrlTtlSeconds, { onNone: () => ({}), onSome: (seconds) => ({ downloadUrlTtlSeconds: seconds }) }),
       ...Option.match(downloadUrlSecret, { onNone: () => ({}), onSome: (secret) => ({ downloadUrlSecret: secret }) }),
       ...Option.match(publicUrl, { onNone: () => ({}), onSome: (url) => ({ publicUrl: url }) }),
-      ...Option.match(redis, { onNone: () => ({}), onSome: (url) => ({ redis: url }) })
+      ...Option.match(redis, { onNone: () => ({}), onSome: (url) => ({ redis: url }) }),
+      ...Option.match(metricsPort, { onNone: () => ({}), onSome: (port) => ({ metricsPort: port }) }),
+      ...Option.match(metricsToken, { onNone: () => ({}), onSome: (token) => ({ metricsToken: token }) }),
+      ...(tracing !== undefined && { tracing })
     }
   })

@@ -13,6 +13,9 @@ import { ageSyntax, isNone, parseAge, showAge, showBytes } from "./units.ts"
 export const logLevels = ["debug", "info", "warn", "error"] as const
 export type LogLevel = (typeof logLevels)[number]
 
+export const logFormats = ["json", "pretty"] as const
+export type LogFormat = (typeof logFormats)[number]
+
 /**
  * A setting's problem in words, whatever step of its check failed: a port
  * `http` is not a number at all, `70000` is out of range; both are told this.
@@ -23,7 +26,12 @@ export const reasons = {
   downloadUrlTtl: "a download URL TTL is a whole number of seconds above 0",
   maxConcurrentUploads: "the most uploads at once is a whole number above 0",
   maxUploadsPerToken: "the most uploads at once per token is a whole number above 0",
-  maxConnections: "the most connections at once is a whole number above 0"
+  maxConnections: "the most connections at once is a whole number above 0",
+  logFormat: `a log format is one of ${logFormats.join(", ")}`,
+  accessLog: "the access log is on or off",
+  metricsPort: "a metrics port is an integer from 0 to 65535",
+  metricsToken: "a metrics token is at least 16 characters, without spaces",
+  otlpEndpoint: "an OTLP endpoint is an http:// or https:// base URL, e.g. http://collector:4318"
 } as const
 
 const Positive = Schema.Int.check(Schema.isGreaterThan(0))
@@ -87,13 +95,30 @@ export const fields = {
   /** How long the activity record is kept: an age such as `90d`, or `none` (for ever). */
   activityRetention: AgeOrNone,
   /** A Redis that counts token rate limits for every replica: `redis://[:password@]host[:port][/db]`. */
-  redis: Schema.String.check(Schema.makeFilter((input) => redisUrlProblem(input) ?? true))
+  redis: Schema.String.check(Schema.makeFilter((input) => redisUrlProblem(input) ?? true)),
+  /** `json` (one object a line) or `pretty`. */
+  logFormat: Schema.Literals(logFormats).annotate({ message: reasons.logFormat }),
+  /** One info line per request: `on` or `off`. */
+  accessLog: Schema.Literals(["on", "off"]).annotate({ message: reasons.accessLog }),
+  /** A second listener, on the same host, serving only `/metrics` without auth. */
+  metricsPort: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })).annotate({ message: reasons.metricsPort }),
+  /** The bearer token `/metrics` on the main port answers to (and no cache token). */
+  metricsToken: Schema.String.check(Schema.isPattern(/^\S{16,}$/u)).annotate({ message: reasons.metricsToken }),
+  /** An OTLP/HTTP collector's base URL: spans go to `<url>/v1/traces`. */
+  otlpEndpoint: Schema.String.check(Schema.makeFilter((input) => {
+    try {
+      const url = new URL(input)
+      return url.protocol === "http:" || url.protocol === "https:"
+    } catch {
+      return false
+    }
+  })).annotate({ message: reasons.otlpEndpoint })
 } as const
 
 export type SettingKey = keyof typeof fields | "tokens" | "config" | "access"
 
 /** Settings whose value is never repeated in a message: the index and Redis URLs may hold a password. */
-export const secretSettings: ReadonlySet<SettingKey> = new Set(["index", "downloadUrlSecret", "tokens", "redis"])
+export const secretSettings: ReadonlySet<SettingKey> = new Set(["index", "downloadUrlSecret", "tokens", "redis", "metricsToken"])
 
 /** The env var of a setting: `maxArtifactSize` is `HOARD_MAX_ARTIFACT_SIZE`. */
 export const envVar = (key: SettingKey): string => `HOARD_${Str.constantCase(key)}`
@@ -121,7 +146,12 @@ export const defaults = {
   ttlMs: undefined,
   activityRetentionMs: Duration.toMillis(defaultActivityRetention),
   /** The config file read when present in the working directory. */
-  configFile: "hoard.config.json"
+  configFile: "hoard.config.json",
+  /** Pretty for a person at a terminal, JSON for a log collector. */
+  logFormat: (stdoutIsTty: boolean): LogFormat => stdoutIsTty ? "pretty" : "json",
+  accessLog: true,
+  /** The `service.name` spans carry, unless `OTEL_SERVICE_NAME` says otherwise. */
+  serviceName: "hoard"
 } as const
 
 /** Each default as the flags' help shows it. */
@@ -141,5 +171,10 @@ export const shownDefaults: Partial<Record<SettingKey, string>> = {
   ttl: "none",
   activityRetention: showAge(defaults.activityRetentionMs),
   redis: "none: each replica counts in memory",
-  config: `./${defaults.configFile} when present`
+  config: `./${defaults.configFile} when present`,
+  logFormat: "json when stdout is not a terminal, else pretty",
+  accessLog: "on",
+  metricsPort: "none",
+  metricsToken: "none; with neither this nor --metrics-port, /metrics is not served",
+  otlpEndpoint: "none (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT), tracing off"
 }

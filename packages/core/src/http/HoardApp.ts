@@ -1,17 +1,21 @@
-import { ByteSize, Cause, Effect, Layer } from "effect"
-import type { Scope } from "effect"
+import { ByteSize, Cause, Context, Effect, Layer } from "effect"
+import type { Redacted, Scope } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HoardConfig } from "../HoardConfig.ts"
 import { badRequest, errorResponse, internalError, notFound } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
+import { makeRequestObserver } from "../observability/requestObservation.ts"
+import type { ObservationOptions } from "../observability/requestObservation.ts"
 import { basePathMatcher } from "./BasePath.ts"
 import { HoardRoutes } from "./HoardRoutes.ts"
 import { ManagementRoutes } from "./management/ManagementRoutes.ts"
+import * as MetricsRoutes from "./MetricsRoutes.ts"
 import { ApiDocsRoutes } from "./openapi/ApiDocsRoutes.ts"
-import { RequestState } from "./RequestState.ts"
+import { ProbeRoutes } from "./ProbeRoutes.ts"
+import { makeRequestState, RequestState } from "./RequestState.ts"
 import type { RequestStateShape } from "./RequestState.ts"
 
-export interface HoardAppOptions {
+export interface HoardAppOptions extends ObservationOptions {
   /**
    * A path prefix Hoard is mounted under, e.g. `/cache` when TURBO_API is
    * `http://host/cache`. Requests outside it get a 404.
@@ -22,6 +26,12 @@ export interface HoardAppOptions {
    * dashboard's `DashboardRoutes` from `@hoard/dashboard`.
    */
   readonly routes?: Layer.Layer<never, never, HttpRouter.HttpRouter>
+  /**
+   * Serve `GET /metrics` (Prometheus text) to this bearer token, and to no
+   * other. Unset: `/metrics` is not served (404); a separate listener can serve
+   * `MetricsRoutes.metricsResponse` instead.
+   */
+  readonly metricsToken?: string | Redacted.Redacted<string> | undefined
 }
 
 /**
@@ -34,8 +44,20 @@ export type HoardHttpApp = Effect.Effect<
   HttpServerRequest.HttpServerRequest | Scope.Scope
 >
 
-/** Every route Hoard serves: the turbo protocol, the management API and the API docs. */
-export const AllRoutes = Layer.mergeAll(HoardRoutes, ManagementRoutes, ApiDocsRoutes)
+/** Every route Hoard serves: the turbo protocol, the management API, the API docs and the probes. */
+export const AllRoutes = Layer.mergeAll(HoardRoutes, ManagementRoutes, ApiDocsRoutes, ProbeRoutes)
+
+/**
+ * Notes the template of the route that matched (e.g. `/v8/artifacts/:hash`)
+ * in the request's state, for the access log, the metrics and the span. A
+ * route middleware, because only inside a route is the match known.
+ */
+const RecordRoute = HttpRouter.middleware((httpEffect) =>
+  Effect.withFiber((fiber) => {
+    fiber.getRef(RequestState).route = Context.getUnsafe(fiber.context, HttpRouter.RouteContext).route.path
+    return httpEffect
+  })
+).layer
 
 /**
  * Builds the Hoard HTTP app from the routes and the services in context.
@@ -44,17 +66,24 @@ export const AllRoutes = Layer.mergeAll(HoardRoutes, ManagementRoutes, ApiDocsRo
  * `//v8/...`), strips the base path, tags every response and every log line
  * with the request id, and turns every failure into the JSON error body turbo
  * reads (5xx with a fixed message and the request id; the cause is logged).
+ * Each answered request is observed (`requestObservation.ts`): its access-log
+ * line, its request metrics and, under a tracer, its span's name and attributes.
  */
 export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions = {}) {
   const relativeToBase = basePathMatcher(options.basePath)
+  const extraRoutes = [
+    ...(options.routes === undefined ? [] : [options.routes]),
+    ...(options.metricsToken === undefined ? [] : [MetricsRoutes.layer({ token: options.metricsToken })])
+  ]
+  const allRoutes = Layer.mergeAll(AllRoutes, ...extraRoutes).pipe(Layer.provide(RecordRoute))
   // Longer than any valid hash, so an over-long one gets the hash validation's 400.
-  const allRoutes = options.routes === undefined ? AllRoutes : Layer.merge(AllRoutes, options.routes)
   const routes = yield* HttpRouter.toHttpEffect(allRoutes).pipe(
     Effect.provideService(HttpRouter.RouterConfig, { maxParamLength: 256 })
   )
   // Bodies HttpApi reads whole (a management POST) stop at the JSON limit;
   // /v8 reads its own bodies (uploads stream, JSON is bounded in body.ts).
   const maxBodySize = ByteSize.bytes((yield* HoardConfig).maxJsonBytes)
+  const observe = makeRequestObserver(options)
   const notFoundResponse = (url: string, requestId: string) =>
     errorResponse(notFound(`no route for ${url.split("?", 1)[0]}`), requestId)
 
@@ -82,15 +111,18 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
 
   const app: HoardHttpApp = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
+    const startedAt = performance.now()
     const relativeUrl = relativeToBase(request.url)
-    const state: RequestStateShape = { requestId: requestIdOf(request), rateLimit: undefined }
+    const state = makeRequestState(requestIdOf(request))
     const misread = misreadTarget(request.url)
     const response = misread !== undefined
       ? errorResponse(misread, state.requestId)
       : relativeUrl === undefined
       ? notFoundResponse(request.url, state.requestId)
       : yield* route(request, relativeUrl, state)
-    return HttpServerResponse.setHeaders(response, responseHeaders(state))
+    const answer = HttpServerResponse.setHeaders(response, responseHeaders(state))
+    yield* observe(request, state, answer, startedAt)
+    return answer
   }).pipe(Effect.catchCause(() => Effect.succeed(HttpServerResponse.empty({ status: 499 }))))
   return app
 })

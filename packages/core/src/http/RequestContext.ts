@@ -81,7 +81,12 @@ export const authenticate = (
         principal: undefined,
         data: { status: 401, reason: error.message }
       }, { sampled: true }).pipe(Effect.andThen(Effect.fail(unauthorized(error.message))))),
-    Effect.tap((principal) => principal.rateLimit === undefined ? Effect.void : consumeBudget(services, principal))
+    Effect.tap((principal) =>
+      Effect.flatMap(RequestState, (state) => {
+        state.tokenName = principal.tokenName
+        return principal.rateLimit === undefined ? Effect.void : consumeBudget(services, principal)
+      })
+    )
   )
 
 const consumeBudget = (services: Services, principal: Principal) =>
@@ -142,6 +147,8 @@ export const authorizeTeam = (
       if (error.status === 403) yield* reject(services, request, principal, undefined, error)
       return yield* error
     }
+    const state = yield* RequestState
+    state.team = resolved.value.slug
     const scope = scopeOn(principal.grants, resolved.value)
     if (scope === undefined || !scopeAllows(scope, permission)) {
       const error = forbidden(

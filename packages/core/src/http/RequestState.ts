@@ -3,15 +3,31 @@ import type { RateLimitState } from "../access/RateLimits.ts"
 
 /**
  * What the app learns about a request while routing it and adds to the
- * response: its id, and the token's rate-limit standing. The app provides a
- * fresh one per request; outside it (e.g. in tests of a handler) a throwaway
- * default applies.
+ * response, the access log and the request's span: its id, the token's
+ * rate-limit standing, the route that matched, and the team and token it
+ * acted as. The app provides a fresh one per request; outside it (e.g. in
+ * tests of a handler) a throwaway default applies.
  */
 export interface RequestStateShape {
   readonly requestId: string
   rateLimit: RateLimitState | undefined
+  /** The template of the route that matched, e.g. `/v8/artifacts/:hash`; `undefined` until one does. */
+  route: string | undefined
+  /** The slug of the team the request addressed, once resolved. */
+  team: string | undefined
+  /** The name of the token it authenticated with (never the token). */
+  tokenName: string | undefined
 }
 
+/** A fresh state for a request with this id. */
+export const makeRequestState = (requestId: string): RequestStateShape => ({
+  requestId,
+  rateLimit: undefined,
+  route: undefined,
+  team: undefined,
+  tokenName: undefined
+})
+
 export const RequestState = Context.Reference<RequestStateShape>("@hoard/core/RequestState", {
-  defaultValue: () => ({ requestId: "none", rateLimit: undefined })
+  defaultValue: () => makeRequestState("none")
 })

@@ -1,5 +1,6 @@
-import { Effect } from "effect"
+import { Effect, Metric } from "effect"
 import type { Scope } from "effect"
+import { uploadsInFlight } from "../observability/requestMetrics.ts"
 import { ApiError, tooManyRequests } from "./ApiError.ts"
 
 /** Seconds a refused uploader is told to wait: uploads of typical artifacts finish well within it. */
@@ -22,7 +23,7 @@ export const makeUploadSlots = (limits: { readonly total: number; readonly perTo
       const held = (perToken.get(tokenName) ?? 1) - 1
       if (held === 0) perToken.delete(tokenName)
       else perToken.set(tokenName, held)
-    })
+    }).pipe(Effect.andThen(Metric.modify(uploadsInFlight, -1)))
   return {
     acquire: (tokenName) =>
       Effect.suspend(() => {
@@ -43,7 +44,7 @@ export const makeUploadSlots = (limits: { readonly total: number; readonly perTo
         }
         total += 1
         perToken.set(tokenName, held + 1)
-        return Effect.addFinalizer(() => release(tokenName))
+        return Effect.andThen(Metric.modify(uploadsInFlight, 1), Effect.addFinalizer(() => release(tokenName)))
       }),
     inUse: (tokenName) => tokenName === undefined ? total : perToken.get(tokenName) ?? 0
   }

@@ -36,6 +36,28 @@ export class DocsGroup extends HttpApiGroup.make("docs")
   .annotateMerge(OpenApi.annotations({ title: "Documentation" }))
 {}
 
+const ProbeChecks = Schema.Struct({ storage: Schema.Literals(["ok", "failing"]), index: Schema.Literals(["ok", "failing"]) })
+
+/** `/healthz` and `/readyz` for load balancers and Kubernetes (no token needed). */
+export class ProbesGroup extends HttpApiGroup.make("probes")
+  .add(
+    HttpApiEndpoint.get("healthz", "/healthz", {
+      success: Schema.Struct({ status: Schema.Literal("ok") })
+    }).annotateMerge(OpenApi.annotations({ summary: "Liveness: the process answers (no I/O)" })),
+    HttpApiEndpoint.get("readyz", "/readyz", {
+      success: Schema.Struct({ status: Schema.Literal("ready"), checks: ProbeChecks }),
+      error: Schema.Struct({
+        status: Schema.Literal("unavailable"),
+        failing: Schema.Array(Schema.Literals(["storage", "index"])),
+        checks: ProbeChecks
+      }).pipe(HttpApiSchema.status(503))
+    }).annotateMerge(OpenApi.annotations({
+      summary: "Readiness: storage and the cache index answer; 503 names the failing part (the cause is in the log)"
+    }))
+  )
+  .annotateMerge(OpenApi.annotations({ title: "Probes" }))
+{}
+
 /**
  * Every route Hoard serves, as one HttpApi: the turbo protocol, the account
  * endpoints, the management API and the documentation. `/openapi.json` and
@@ -43,7 +65,7 @@ export class DocsGroup extends HttpApiGroup.make("docs")
  * server registers.
  */
 export class HoardApi extends HttpApi.make("hoard")
-  .add(TurboGroup, AccountGroup, EventsGroup, AnalyticsGroup, ArtifactsGroup, RetentionGroup, DownloadsGroup, DocsGroup)
+  .add(TurboGroup, AccountGroup, EventsGroup, AnalyticsGroup, ArtifactsGroup, RetentionGroup, DownloadsGroup, DocsGroup, ProbesGroup)
   .annotateMerge(OpenApi.annotations({
     title: "Hoard",
     version: "1.0.0",
