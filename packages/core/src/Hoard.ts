@@ -11,6 +11,9 @@ import type { HoardConfigOptions } from "./HoardConfig.ts"
 import type { CacheIndex } from "./index/CacheIndex.ts"
 import * as IndexWriter from "./index/IndexWriter.ts"
 import * as Reconciler from "./index/Reconciler.ts"
+import * as InstrumentedIndex from "./observability/instrumentedIndex.ts"
+import * as InstrumentedStorage from "./observability/instrumentedStorage.ts"
+import * as SampledGauges from "./observability/sampledGauges.ts"
 import * as Evictor from "./retention/Evictor.ts"
 import * as Purges from "./retention/Purges.ts"
 import { RetentionConfig, retentionSettings } from "./retention/RetentionConfig.ts"
@@ -99,13 +102,15 @@ export const layer = <E, EI, ER = never>(
     const teams = access === undefined || access.teams.length === 0
       ? TeamDirectory.layerOpen
       : TeamDirectory.layerConfigured(access)
-    const indexServices = Layer.mergeAll(IndexWriter.layer(writer), TeamUsage.layer()).pipe(Layer.provideMerge(index))
+    const indexServices = Layer.mergeAll(IndexWriter.layer(writer), TeamUsage.layer()).pipe(
+      Layer.provideMerge(InstrumentedIndex.layerInstrumented(index))
+    )
     const rateLimits = rateLimitStore === undefined ? RateLimits.layer : RateLimits.layerWithStore.pipe(Layer.provide(rateLimitStore))
     const reconciler = reconcile === false ? Layer.empty : Reconciler.layer(reconcile)
-    const background = Layer.mergeAll(reconciler, Evictor.layer, Purges.layer)
+    const background = Layer.mergeAll(reconciler, Evictor.layer, Purges.layer, SampledGauges.layer())
     return background.pipe(
       Layer.provideMerge(
-        Layer.mergeAll(authLayer, teams, rateLimits, HoardConfig.layer(config), retentionConfig, indexServices, storage)
+        Layer.mergeAll(authLayer, teams, rateLimits, HoardConfig.layer(config), retentionConfig, indexServices, InstrumentedStorage.layerInstrumented(storage))
       )
     )
   }))

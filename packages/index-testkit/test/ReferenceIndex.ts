@@ -55,6 +55,29 @@ export const makeStore = (): ReferenceStore => ({
 /** Fresh counters to add to (the suite's `emptyTotals`, copied). */
 const zeroTotals = (): MutableTotals => structuredClone(emptyTotals) as MutableTotals
 
+/** The team's rollups of the hours starting in [floor(from to the hour), to), summed per bucket of `size` ms from there. */
+const sumHours = (store: ReferenceStore, teamId: string, from: number, to: number, size: number): Map<number, RollupTotals> => {
+  const start = Math.floor(from / rollupHourMs) * rollupHourMs
+  const sums = new Map<number, ReturnType<typeof zeroTotals>>()
+  for (const [hour, totals] of store.rollups.get(teamId) ?? []) {
+    if (hour < start || hour >= to) continue
+    const bucket = Math.floor((hour - start) / size)
+    const sum = sums.get(bucket) ?? zeroTotals()
+    sums.set(bucket, sum)
+    sum.hits.local += totals.hits.local
+    sum.hits.remote += totals.hits.remote
+    sum.misses.local += totals.misses.local
+    sum.misses.remote += totals.misses.remote
+    sum.time_saved_ms += totals.time_saved_ms
+    sum.uploads += totals.uploads
+    sum.bytes_uploaded += totals.bytes_uploaded
+    sum.downloads += totals.downloads
+    sum.bytes_downloaded += totals.bytes_downloaded
+    sum.rejected += totals.rejected
+  }
+  return sums
+}
+
 const num = (value: number | undefined): number => value ?? 0
 
 const countInRollup = (store: ReferenceStore, event: StoredActivityEvent): void => {
@@ -364,24 +387,14 @@ export const makeReferenceIndex = (store: ReferenceStore): CacheIndexShape => ({
       return event === undefined || (event.team_id ?? "") !== teamId ? Option.none() : Option.some(toApi(event))
     }),
 
-  analytics: (teamId, from, to) =>
+  analytics: (teamId, from, to) => Effect.sync(() => sumHours(store, teamId, from, to, Number.POSITIVE_INFINITY).get(0) ?? zeroTotals()),
+
+  analyticsBuckets: (teamId, from, to, bucketMs) =>
     Effect.sync(() => {
       const start = Math.floor(from / rollupHourMs) * rollupHourMs
-      const sum = zeroTotals()
-      for (const [hour, totals] of store.rollups.get(teamId) ?? []) {
-        if (hour < start || hour >= to) continue
-        sum.hits.local += totals.hits.local
-        sum.hits.remote += totals.hits.remote
-        sum.misses.local += totals.misses.local
-        sum.misses.remote += totals.misses.remote
-        sum.time_saved_ms += totals.time_saved_ms
-        sum.uploads += totals.uploads
-        sum.bytes_uploaded += totals.bytes_uploaded
-        sum.downloads += totals.downloads
-        sum.bytes_downloaded += totals.bytes_downloaded
-        sum.rejected += totals.rejected
-      }
-      return sum satisfies RollupTotals
+      const size = Math.max(1, Math.round(bucketMs / rollupHourMs)) * rollupHourMs
+      return [...sumHours(store, teamId, from, to, size)].sort(([a], [b]) => a - b)
+        .map(([bucket, totals]) => ({ start: start + bucket * size, ...totals }))
     }),
 
   usage: (teamId) => Effect.sync(() => usageOf(store, teamId)),

@@ -112,6 +112,7 @@ const makeShape = (client: ContainerClient, options: ResolvedOptions): AzureStor
         .next())
 
   return {
+    backend: "azure",
     put: (key, body, { metadata, size }) =>
       Effect.gen(function*() {
         const createdAt = yield* Clock.currentTimeMillis

@@ -40,6 +40,7 @@ export interface FsStorageShape extends ArtifactStorageShape {
 export const make = (root: string): FsStorageShape => {
   const corrupt = makeCorruptEntries()
   return {
+    backend: "fs",
     put: (key, body, { metadata, size }) =>
       Effect.flatMap(Clock.currentTimeMillis, (createdAt) =>
         writeArtifact(artifactPath(root, key), body, { size, createdAt, metadata })),

@@ -247,7 +247,7 @@ export const make = (options: GcsStorageOptions): Effect.Effect<GcsStorageShape,
       Effect.asVoid
     )
 
-    const storage: GcsStorageShape = { put, get, head, delete: remove, list, namespaces, check, corruptEntries: corrupt.count }
+    const storage: GcsStorageShape = { backend: "gcs", put, get, head, delete: remove, list, namespaces, check, corruptEntries: corrupt.count }
     yield* check
     return storage
   })

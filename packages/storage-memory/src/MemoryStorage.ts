@@ -26,6 +26,7 @@ export const make = (options: MemoryStorageOptions = {}): ArtifactStorageShape =
   const store = new ByteBudgetLru<Entry>(maxBytes)
 
   return {
+    backend: "memory",
     put: (key, body, { metadata, size }) =>
       Effect.gen(function*() {
         if (size > maxBytes) {

@@ -248,5 +248,5 @@ const makeWithClient = (client: S3Client, options: ResolvedOptions): S3StorageSh
     }
   }).pipe(Effect.asVoid)
 
-  return { put, get, head, delete: remove, list, namespaces, check, corruptEntries: corrupt.count }
+  return { backend: "s3", put, get, head, delete: remove, list, namespaces, check, corruptEntries: corrupt.count }
 }

@@ -18,8 +18,9 @@
  *   one batch's worth (milliseconds of traffic); while the index is down, up
  *   to `capacity` writes.
  */
-import { Cause, Context, Deferred, Duration, Effect, Layer, Queue } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Layer, Metric, Queue } from "effect"
 import type { NewActivityEvent, StoredActivityEvent } from "../activity/ActivityEvent.ts"
+import { indexBatchDuration, indexBatches, indexWriteErrors, indexWritesDropped } from "../observability/metrics.ts"
 import { CacheIndex } from "./CacheIndex.ts"
 import type { IndexError, IndexWrite } from "./CacheIndex.ts"
 
@@ -138,7 +139,7 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
       if (overflow === 0) return Effect.void
       dropped += overflow
       settle(overflow)
-      return Effect.logWarning(`cache index: the write queue is full (${capacity}): dropped the ${overflow} oldest write(s), ${dropped} since start`)
+      return Metric.update(indexWritesDropped, overflow).pipe(Effect.andThen(Effect.logWarning(`cache index: the write queue is full (${capacity}): dropped the ${overflow} oldest write(s), ${dropped} since start`)))
     })
 
   /** Whether a sampled event may be stored now (at most `samplesPerMinute` per minute). */
@@ -187,15 +188,19 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
   /** Applies one batch, retrying with backoff until it commits. */
   const apply = (batch: ReadonlyArray<IndexWrite>): Effect.Effect<void> =>
     Effect.gen(function*() {
+      const started = performance.now()
       while (true) {
         const exit = yield* Effect.exit(index.write(batch))
         if (exit._tag === "Success") {
+          yield* Metric.update(indexBatches, 1)
+          yield* Metric.update(indexBatchDuration, (performance.now() - started) / 1000)
           if (failing !== undefined) {
             yield* Effect.logInfo(`cache index: writes recovered after ${failing.attempts} failed attempt(s)`)
             failing = undefined
           }
           return
         }
+        yield* Metric.update(indexWriteErrors, 1)
         const message = messageOf(exit.cause as Cause.Cause<IndexError>)
         failing = failing === undefined
           ? { since: Date.now(), attempts: 1, message }

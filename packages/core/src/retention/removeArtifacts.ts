@@ -11,6 +11,7 @@ import type { Namespace } from "../domain/Namespace.ts"
 import type { ArtifactHash } from "../domain/ArtifactHash.ts"
 import type { EvictionCandidate, IndexWrite } from "../index/CacheIndex.ts"
 import type { IndexWriterShape } from "../index/IndexWriter.ts"
+import { countRemoved } from "../observability/metrics.ts"
 import type { ArtifactStorageShape, StorageError } from "../storage/ArtifactStorage.ts"
 
 export interface Removed {
@@ -38,6 +39,8 @@ export interface RemoveOptions {
    */
   readonly flush?: boolean
 }
+
+const metricReason = { evicted: "size", expired: "ttl", purged: "purge" } as const
 
 const keyOf = (candidate: EvictionCandidate) => ({
   namespace: candidate.teamId as Namespace,
@@ -77,6 +80,7 @@ export const removeArtifacts = (
         if (deleted) {
           count += 1
           bytes += candidate.size
+          yield* countRemoved(candidate.teamId, metricReason[options.reason], 1, candidate.size)
         }
       })
     const outcome = yield* Effect.exit(

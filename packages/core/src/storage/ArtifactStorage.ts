@@ -71,6 +71,8 @@ export interface ListedArtifact {
  *   (unreachable, denied, disk full) are still StorageErrors, never misses.
  */
 export interface ArtifactStorageShape {
+  /** The backend's kind, e.g. `fs` or `s3`: the `backend` label of the storage metrics (default `custom`). */
+  readonly backend?: string
   readonly put: <E>(
     key: ArtifactKey,
     body: Stream.Stream<Uint8Array, E>,

@@ -105,6 +105,24 @@ describe("per-request traces, exported over OTLP/HTTP to a receiver on loopback"
     expect(child.attributes["test.step"]).toBe("inner")
   })
 
+  it("shows the storage and index calls of a request as its children", async () => {
+    const hash = randomHash()
+    const uploaded = await put(`${base}/v8/artifacts/${hash}?slug=tracers`, randomBytes(100), auth)
+    expect(uploaded.status).toBe(202)
+    const upload = await spanOf(uploaded.headers.get("x-request-id")!)
+    const storagePut = await receiver.waitForSpan((span) =>
+      span.name === "storage.put" && span.attributes["hoard.artifact.hash"] === hash
+    )
+    expect(storagePut.parentSpanId).toBe(upload.spanId)
+    expect(storagePut.attributes["hoard.storage.backend"]).toBe("memory")
+    // A management read asks the index, under the request's span.
+    const listed = await fetch(`${base}/api/v1/teams/tracers/artifacts`, { headers: auth })
+    expect(listed.status).toBe(200)
+    const list = await spanOf(listed.headers.get("x-request-id")!)
+    const indexRead = await receiver.waitForSpan((span) => span.name === "index.listArtifacts" && span.traceId === list.traceId)
+    expect(indexRead.parentSpanId).not.toBeUndefined()
+  })
+
   it("names an unmatched request by its method and route `unmatched`; probes make no span", async () => {
     const probe = await fetch(`${base}/healthz`)
     expect(probe.status).toBe(200)

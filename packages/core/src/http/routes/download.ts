@@ -11,6 +11,7 @@ import { requireCacheOpen } from "../CacheStatus.ts"
 import { authorizeTeam, recordActivity } from "../RequestContext.ts"
 import { RequestState } from "../RequestState.ts"
 import type { Services } from "../Services.ts"
+import { countArtifactBytes, countLookups } from "../../observability/metrics.ts"
 import { artifactKey } from "./artifactKey.ts"
 import { artifactResponseHeaders } from "./artifactHeaders.ts"
 
@@ -48,15 +49,18 @@ export const serveArtifact = (
   }
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> =>
   Effect.gen(function*() {
+    const operation = request.method === "HEAD" ? "head" : "get"
     const miss = () =>
       recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash: key.hash } }).pipe(
+        Effect.andThen(countLookups(team, operation, "miss")),
         Effect.andThen(Effect.fail(missing()))
       )
-    if (request.method === "HEAD") {
+    if (operation === "head") {
       const info = yield* services.storage.head(key).pipe(
         Effect.catchTag("StorageError", storageFailure("look up the artifact"))
       )
       if (Option.isNone(info)) return yield* miss()
+      yield* countLookups(team, "head", "hit")
       return HttpServerResponse.empty({ status: 200, headers: artifactResponseHeaders(info.value) })
     }
     const artifact = yield* services.storage.get(key).pipe(
@@ -64,6 +68,8 @@ export const serveArtifact = (
     )
     if (Option.isNone(artifact)) return yield* miss()
     const { body, info } = artifact.value
+    yield* countLookups(team, "get", "hit")
+    yield* countArtifactBytes(team, "out", info.size)
     yield* recordActivity(services, request, {
       type: "artifact.downloaded",
       team,

@@ -9,6 +9,7 @@ import { decodeOrBadRequest } from "../decode.ts"
 import { authorizeTeam, requestDetails } from "../RequestContext.ts"
 import { RequestState } from "../RequestState.ts"
 import type { Services } from "../Services.ts"
+import { countTurboEvent } from "../../observability/metrics.ts"
 
 const decodeEvents = decodeOrBadRequest(UsageEventBatch, "usage events")
 
@@ -33,6 +34,7 @@ export const events = (services: Services) => {
       const createdAt = Date.now()
       const { requestId } = yield* RequestState
       const details = { ...requestDetails(request, principal), request_id: requestId }
+      yield* Effect.forEach(batch, (event) => countTurboEvent(team, event.source, event.event), { discard: true })
       yield* services.writer.record(batch.map((event): NewActivityEvent => ({
         event_type: event.event === "HIT" ? "usage.hit" : "usage.miss",
         created_at: createdAt,

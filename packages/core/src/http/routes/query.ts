@@ -9,6 +9,7 @@ import { decodeOrBadRequest } from "../decode.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
 import { authorizeTeam, recordActivity } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
+import { countLookups } from "../../observability/metrics.ts"
 
 const maxHashes = 1000
 
@@ -64,6 +65,9 @@ export const query = (services: Services) => {
           ),
         { concurrency: 16 }
       ).pipe(Effect.catchTag("StorageError", storageFailure("look up artifacts")))
+      const misses = entries.filter(([, hit]) => hit === null).length
+      yield* countLookups(team, "query", "hit", entries.length - misses)
+      yield* countLookups(team, "query", "miss", misses)
       for (const [hash, hit] of entries) {
         if (hit === null) {
           yield* recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash } })

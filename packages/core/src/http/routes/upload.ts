@@ -11,6 +11,7 @@ import { makeStorageBudget } from "../StorageBudget.ts"
 import { decodeOrBadRequest } from "../decode.ts"
 import { authorizeTeam, recordActivity } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
+import { countArtifactBytes } from "../../observability/metrics.ts"
 import { artifactKey } from "./artifactKey.ts"
 import { UploadHeaders } from "./artifactHeaders.ts"
 
@@ -56,6 +57,7 @@ export const upload = (services: Services) => {
         Effect.onExit((exit) =>
           Exit.isSuccess(exit)
             ? Effect.sync(() => services.usage.added(team, size)).pipe(
+              Effect.andThen(countArtifactBytes(team, "in", size)),
               Effect.andThen(recordActivity(services, request, { type: "artifact.uploaded", team, principal, data: details })),
               Effect.andThen(budget.stored(team))
             )
