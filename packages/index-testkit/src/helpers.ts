@@ -1,5 +1,5 @@
 import { assert } from "@effect/vitest"
-import { CacheIndex, rollupHourMs } from "@hoard/core"
+import { CacheIndex, emptyRollupTotals, rollupHourMs } from "@hoard/core"
 import type {
   ActivityEvent,
   ActivityEventData,
@@ -98,16 +98,7 @@ export const toApiEvent = (event: StoredActivityEvent): ActivityEvent => ({
 })
 
 /** Rollups with nothing counted. */
-export const emptyTotals: RollupTotals = {
-  hits: { local: 0, remote: 0 },
-  misses: { local: 0, remote: 0 },
-  time_saved_ms: 0,
-  uploads: 0,
-  bytes_uploaded: 0,
-  downloads: 0,
-  bytes_downloaded: 0,
-  rejected: 0
-}
+export const emptyTotals: RollupTotals = emptyRollupTotals
 
 const amount = (value: number | undefined): number => value !== undefined && Number.isFinite(value) ? value : 0
 

@@ -207,6 +207,18 @@ export interface RollupTotals {
   readonly rejected: number
 }
 
+/** Rollups with nothing counted. */
+export const emptyRollupTotals: RollupTotals = {
+  hits: { local: 0, remote: 0 },
+  misses: { local: 0, remote: 0 },
+  time_saved_ms: 0,
+  uploads: 0,
+  bytes_uploaded: 0,
+  downloads: 0,
+  bytes_downloaded: 0,
+  rejected: 0
+}
+
 /** The rollup totals of the bucket starting at `start` (epoch ms). */
 export interface RollupBucket extends RollupTotals {
   readonly start: number

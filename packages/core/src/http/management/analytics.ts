@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import { rollupHourMs } from "../../index/CacheIndex.ts"
+import { emptyRollupTotals, rollupHourMs } from "../../index/CacheIndex.ts"
 import type { RollupTotals } from "../../index/CacheIndex.ts"
 import { invalidParameter } from "./ManagementError.ts"
 import { checkWindow } from "./events.ts"
@@ -14,16 +14,6 @@ export const defaultAnalyticsWindowMs = 30 * 24 * 60 * 60 * 1000
 
 const rate = (hits: number, misses: number): number | null => hits + misses === 0 ? null : hits / (hits + misses)
 
-const emptyTotals: RollupTotals = {
-  hits: { local: 0, remote: 0 },
-  misses: { local: 0, remote: 0 },
-  time_saved_ms: 0,
-  uploads: 0,
-  bytes_uploaded: 0,
-  downloads: 0,
-  bytes_downloaded: 0,
-  rejected: 0
-}
 
 /** The API's figures of a window's (or a bucket's) rollups. */
 const summary = (totals: RollupTotals) => ({
@@ -82,7 +72,7 @@ export const AnalyticsHandlers = HttpApiBuilder.group(
           ...(size !== undefined && {
             buckets: Array.from({ length: count }, (_, index) => {
               const start = from + index * size
-              return { start: new Date(start).toISOString(), ...summary(byStart.get(start) ?? emptyTotals) }
+              return { start: new Date(start).toISOString(), ...summary(byStart.get(start) ?? emptyRollupTotals) }
             })
           })
         }
