@@ -14,6 +14,7 @@ import * as Reconciler from "./index/Reconciler.ts"
 import * as InstrumentedIndex from "./observability/instrumentedIndex.ts"
 import * as InstrumentedStorage from "./observability/instrumentedStorage.ts"
 import * as SampledGauges from "./observability/sampledGauges.ts"
+import * as TeamLabels from "./observability/teamLabels.ts"
 import * as Evictor from "./retention/Evictor.ts"
 import * as Purges from "./retention/Purges.ts"
 import { RetentionConfig, retentionSettings } from "./retention/RetentionConfig.ts"
@@ -33,6 +34,7 @@ export type HoardServices =
   | RetentionConfig
   | Evictor.Evictor
   | Purges.Purges
+  | TeamLabels.TeamLabels
 
 export interface HoardOptions<E = never, EI = never, ER = never> extends HoardConfigOptions {
   /** The storage backend, e.g. `FsStorage.layer({ directory })`. */
@@ -102,6 +104,7 @@ export const layer = <E, EI, ER = never>(
     const teams = access === undefined || access.teams.length === 0
       ? TeamDirectory.layerOpen
       : TeamDirectory.layerConfigured(access)
+    const teamsAndLabels = TeamLabels.layer.pipe(Layer.provideMerge(teams))
     const indexServices = Layer.mergeAll(IndexWriter.layer(writer), TeamUsage.layer()).pipe(
       Layer.provideMerge(InstrumentedIndex.layerInstrumented(index))
     )
@@ -110,7 +113,7 @@ export const layer = <E, EI, ER = never>(
     const background = Layer.mergeAll(reconciler, Evictor.layer, Purges.layer, SampledGauges.layer())
     return background.pipe(
       Layer.provideMerge(
-        Layer.mergeAll(authLayer, teams, rateLimits, HoardConfig.layer(config), retentionConfig, indexServices, InstrumentedStorage.layerInstrumented(storage))
+        Layer.mergeAll(authLayer, teamsAndLabels, rateLimits, HoardConfig.layer(config), retentionConfig, indexServices, InstrumentedStorage.layerInstrumented(storage))
       )
     )
   }))

@@ -17,6 +17,8 @@ import { Evictor } from "../retention/Evictor.ts"
 import type { EvictorShape } from "../retention/Evictor.ts"
 import { RetentionConfig } from "../retention/RetentionConfig.ts"
 import type { RetentionSettings } from "../retention/RetentionConfig.ts"
+import { TeamLabels } from "../observability/teamLabels.ts"
+import type { TeamLabelsShape } from "../observability/teamLabels.ts"
 import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
 import type { ArtifactStorageShape } from "../storage/ArtifactStorage.ts"
 
@@ -35,6 +37,8 @@ export interface Services {
   readonly retention: RetentionSettings
   /** Woken by an upload that finds a size budget exceeded. */
   readonly evictor: EvictorShape
+  /** The bounded `team` label of the metrics. */
+  readonly teamLabels: TeamLabelsShape
 }
 
 export const Services = Effect.gen(function*() {
@@ -48,6 +52,7 @@ export const Services = Effect.gen(function*() {
     rateLimits: yield* RateLimits,
     config: yield* HoardConfig,
     retention: yield* RetentionConfig,
-    evictor: yield* Evictor
+    evictor: yield* Evictor,
+    teamLabels: yield* TeamLabels
   } satisfies Services
 })

@@ -18,11 +18,12 @@
  *   one batch's worth (milliseconds of traffic); while the index is down, up
  *   to `capacity` writes.
  */
-import { Cause, Context, Deferred, Duration, Effect, Layer, Metric, Queue } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Exit, Layer, Metric, Queue } from "effect"
 import type { NewActivityEvent, StoredActivityEvent } from "../activity/ActivityEvent.ts"
-import { indexBatchDuration, indexBatches, indexWriteErrors, indexWritesDropped } from "../observability/metrics.ts"
+import { activityEventsDropped, indexBatchDuration, indexBatches, indexWriteErrors, indexWritesDropped } from "../observability/metrics.ts"
 import { CacheIndex } from "./CacheIndex.ts"
 import type { IndexError, IndexWrite } from "./CacheIndex.ts"
+import { makeEnqueueTimes } from "./enqueueTimes.ts"
 
 export interface IndexWriterOptions {
   /** Most writes waiting in memory; the oldest are dropped beyond it. Default 100 000. */
@@ -53,6 +54,8 @@ export interface IndexWriterStatus {
   readonly queued: number
   /** Writes dropped since start because the queue was full. */
   readonly dropped: number
+  /** When the oldest write not yet applied was enqueued (ms since the epoch); none when all are applied. */
+  readonly oldestQueuedAt?: number
   /** Set while batches fail: when the streak began (ms since the epoch), attempts, and the last error. */
   readonly failing?: { readonly since: number; readonly attempts: number; readonly message: string }
 }
@@ -116,6 +119,11 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
   let enqueued = 0
   let settled = 0
   let dropped = 0
+  // Writes are numbered in enqueue order; `dequeued` have left the queue (taken by the writer or dropped).
+  let dequeued = 0
+  const enqueueTimes = makeEnqueueTimes()
+  /** When the oldest write of the batch being applied was enqueued. */
+  let batchEnqueuedAt: number | undefined
   let failing: { since: number; attempts: number; message: string } | undefined
   let waiters: Array<Waiter> = []
   let sampleMinute = 0
@@ -132,14 +140,27 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
   const enqueue: IndexWriterShape["enqueue"] = (writes) =>
     Effect.suspend(() => {
       if (writes.length === 0) return Effect.void
-      // A sliding queue drops its oldest writes to make room: count them as settled.
-      const overflow = Math.max(0, Queue.sizeUnsafe(queue) + writes.length - capacity)
+      // Past capacity the oldest writes are dropped to make room (taken here, so the events among them are counted).
+      const queued = Queue.sizeUnsafe(queue)
+      const overflow = Math.max(0, queued + writes.length - capacity)
+      let eventsLost = 0
+      for (let n = 0; n < overflow; n++) {
+        // More new writes than the whole capacity: the sliding queue drops the first of them.
+        const oldest = n < queued ? Queue.takeUnsafe(queue) : Exit.succeed(writes[n - queued]!)
+        if (oldest !== undefined && Exit.isSuccess(oldest) && oldest.value._tag === "Event") eventsLost++
+      }
       Queue.offerAllUnsafe(queue, writes)
       enqueued += writes.length
+      enqueueTimes.mark(enqueued, Date.now())
       if (overflow === 0) return Effect.void
+      dequeued += overflow
+      enqueueTimes.timeOf(dequeued) // forgets the dropped writes' marks
       dropped += overflow
       settle(overflow)
-      return Metric.update(indexWritesDropped, overflow).pipe(Effect.andThen(Effect.logWarning(`cache index: the write queue is full (${capacity}): dropped the ${overflow} oldest write(s), ${dropped} since start`)))
+      return Metric.update(indexWritesDropped, overflow).pipe(
+        Effect.andThen(Metric.update(activityEventsDropped, eventsLost)),
+        Effect.andThen(Effect.logWarning(`cache index: the write queue is full (${capacity}): dropped the ${overflow} oldest write(s), ${dropped} since start`))
+      )
     })
 
   /** Whether a sampled event may be stored now (at most `samplesPerMinute` per minute). */
@@ -177,11 +198,14 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
   /** The next batch: waits for a first write, then gathers more for `batchWindow` (or until hurried or full). */
   const nextBatch = Effect.gen(function*() {
     const first = yield* Queue.takeBetween(queue, 1, maxBatch)
+    batchEnqueuedAt = enqueueTimes.timeOf(dequeued)
+    dequeued += first.length
     if (first.length >= maxBatch) return first
     // Already hurried (a flush came while the previous batch committed): no wait.
     yield* Effect.raceFirst(Effect.sleep(batchWindow), Deferred.await(hurry))
     hurry = yield* Deferred.make<void>()
     const rest = yield* Queue.takeBetween(queue, 0, maxBatch - first.length)
+    dequeued += rest.length
     return [...first, ...rest]
   })
 
@@ -213,7 +237,10 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
     })
 
   yield* Effect.forkScoped(Effect.forever(
-    Effect.flatMap(nextBatch, (batch) => Effect.andThen(apply(batch), Effect.sync(() => settle(batch.length))))
+    Effect.flatMap(nextBatch, (batch) => Effect.andThen(apply(batch), Effect.sync(() => {
+      batchEnqueuedAt = undefined
+      settle(batch.length)
+    })))
   ))
 
   // Added after the fork, so it runs first at shutdown: the writer is still there to drain the queue.
@@ -229,9 +256,15 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
     )
   )
 
+  const oldestQueued = (): { oldestQueuedAt?: number } => {
+    const at = batchEnqueuedAt ?? (dequeued < enqueued ? enqueueTimes.timeOf(dequeued) : undefined)
+    return at === undefined ? {} : { oldestQueuedAt: at }
+  }
+
   const status: IndexWriterShape["status"] = Effect.sync(() => ({
     queued: enqueued - settled,
     dropped,
+    ...oldestQueued(),
     ...(failing !== undefined && { failing: { ...failing } })
   }))
 

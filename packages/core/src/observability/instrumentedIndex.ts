@@ -10,15 +10,16 @@ import type { CacheIndexShape } from "../index/CacheIndex.ts"
  */
 export const instrumentIndex = (index: CacheIndexShape): CacheIndexShape => {
   const instrumented: Record<string, unknown> = {}
+  const options = { captureStackTrace: false } as const
   for (const [name, member] of Object.entries(index)) {
     const spanName = `index.${name}`
     instrumented[name] = typeof member === "function"
       ? (...args: Array<unknown>) => {
         const result = (member as (...args: Array<unknown>) => unknown)(...args)
-        return Effect.isEffect(result) ? Effect.withSpan(result, spanName) : result
+        return Effect.isEffect(result) ? Effect.withSpan(result, spanName, options) : result
       }
       : Effect.isEffect(member)
-      ? Effect.withSpan(member, spanName)
+      ? Effect.withSpan(member, spanName, options)
       : member
   }
   return instrumented as unknown as CacheIndexShape

@@ -1,14 +1,26 @@
-import { Cause, Effect, Exit, Layer, Stream } from "effect"
-import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
-import type { ArtifactKey, ArtifactStorageShape } from "../storage/ArtifactStorage.ts"
-import { observeStorageCall } from "./metrics.ts"
+import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
+import { ArtifactStorage, StorageError } from "../storage/ArtifactStorage.ts"
+import type { ArtifactKey, ArtifactStorageShape, StoredArtifact } from "../storage/ArtifactStorage.ts"
+import { countStorageError, observeStorageCall } from "./metrics.ts"
+
+/** Whether the backend failed: a put whose body failed (the client went away) or an interruption is not its fault. */
+const storageFailed = (exit: Exit.Exit<unknown, unknown>): boolean => {
+  if (Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)) return false
+  const error = Cause.findErrorOption(exit.cause)
+  return Option.isNone(error) || error.value instanceof StorageError
+}
+
+// A stack trace per call would cost more than the call's own bookkeeping.
+const traceOptions = { captureStackTrace: false } as const
 
 /**
  * Times every storage call (`hoard_storage_operation_duration_seconds`,
  * `hoard_storage_operation_errors_total`, by operation and backend) and runs
  * it in a child span (`storage.get`, ...), so traces show where a request
- * waited. Streams are passed through untouched: a get is timed until its body
- * may be read, a put until the object is stored.
+ * waited. Streams are never buffered: a get is timed until its body may be
+ * read (a failure of the body later counts as a get error), a put until the
+ * object is stored (so it includes the upload's own pace), a list or the
+ * namespaces until the listing ends.
  */
 export const instrumentStorage = (storage: ArtifactStorageShape): ArtifactStorageShape => {
   const backend = storage.backend ?? "custom"
@@ -16,28 +28,30 @@ export const instrumentStorage = (storage: ArtifactStorageShape): ArtifactStorag
     Effect.suspend(() => {
       const started = performance.now()
       return effect.pipe(
-        Effect.onExit((exit) =>
-          observeStorageCall(operation, backend, performance.now() - started, Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause))
-        ),
+        Effect.onExit((exit) => observeStorageCall(operation, backend, performance.now() - started, storageFailed(exit))),
         Effect.withSpan(`storage.${operation}`, {
           attributes: {
             "hoard.storage.backend": backend,
-            ...(key !== undefined && { "hoard.artifact.hash": key.hash })
+            ...(key !== undefined && { "hoard.team.id": key.namespace, "hoard.artifact.hash": key.hash })
           }
-        })
+        }, traceOptions)
       )
     })
   const observedStream = <A, E>(operation: string, stream: Stream.Stream<A, E>) =>
     Stream.unwrap(Effect.sync(() => {
       const started = performance.now()
       return stream.pipe(
-        Stream.onExit((exit) => observeStorageCall(operation, backend, performance.now() - started, Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)))
+        Stream.onExit((exit) => observeStorageCall(operation, backend, performance.now() - started, storageFailed(exit)))
       )
     }))
+  const countBodyErrors = (artifact: StoredArtifact): StoredArtifact => ({
+    info: artifact.info,
+    body: artifact.body.pipe(Stream.tapError(() => countStorageError("get", backend)))
+  })
   return {
     ...storage,
     put: (key, body, options) => observed("put", storage.put(key, body, options), key),
-    get: (key) => observed("get", storage.get(key), key),
+    get: (key) => observed("get", Effect.map(storage.get(key), Option.map(countBodyErrors)), key),
     head: (key) => observed("head", storage.head(key), key),
     delete: (key) => observed("delete", storage.delete(key), key),
     list: (options) => observedStream("list", storage.list(options)),

@@ -1,11 +1,11 @@
-import { Effect, Metric } from "effect"
-import type { Team } from "../access/Team.ts"
+import { Effect, Metric, Stream } from "effect"
 
 /**
  * What the cache does, as Effect metrics (`PrometheusMetrics.format()`
  * renders them beside the request metrics): cache answers and artifact bytes
  * by team, storage operations by backend, the index writer, eviction.
- * Labels come from closed sets, and team labels are bounded (`teamLabel`).
+ * Labels come from closed sets; team labels are bounded (`TeamLabels`), and
+ * the functions below take the label, not the team.
  */
 
 // Labelling copies the attributes into a new metric on every call: each
@@ -23,24 +23,6 @@ const labelled = <I, S>(metric: Metric.Metric<I, S>) => {
   }
 }
 
-/** Teams beyond this many get the label `other` (an open cache accepts any team name). */
-export const maxTeamLabels = 50
-
-const teamLabels = new Set<string>()
-
-/**
- * The `team` label: the team's id (stable when a configured team's slug
- * changes; in an open cache, the name turbo sends), for the first
- * `maxTeamLabels` teams this process sees, then `other`, so a cache open to
- * any team name cannot grow the label set without bound.
- */
-export const teamLabel = (teamId: string): string => {
-  if (teamLabels.has(teamId)) return teamId
-  if (teamLabels.size >= maxTeamLabels) return "other"
-  teamLabels.add(teamId)
-  return teamId
-}
-
 const count = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
 
 const seconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -53,24 +35,41 @@ const cacheRequests = labelled(count(
 ))
 
 /** Counts `n` lookups of one kind (a batch query counts each hash). */
-export const countLookups = (team: Team, operation: "get" | "head" | "query", result: "hit" | "miss", n = 1) =>
-  n === 0 ? Effect.void : Metric.update(cacheRequests({ team: teamLabel(team.id), operation, result }), n)
+export const countLookups = (team: string, operation: "get" | "head" | "query", result: "hit" | "miss", n = 1) =>
+  n === 0 ? Effect.void : Metric.update(cacheRequests({ team, operation, result }), n)
 
 const turboEvents = labelled(count(
   "hoard_turbo_cache_events_total",
   "The usage events turbo reported, by team, source (LOCAL, REMOTE) and event (HIT, MISS)"
 ))
 
-export const countTurboEvent = (team: Team, source: string, event: string) =>
-  Metric.update(turboEvents({ team: teamLabel(team.id), source, event }), 1)
+export const countTurboEvent = (team: string, source: "LOCAL" | "REMOTE", event: "HIT" | "MISS") =>
+  Metric.update(turboEvents({ team, source, event }), 1)
 
 const artifactBytes = labelled(count(
   "hoard_artifact_bytes_total",
-  "Artifact bytes stored by uploads (direction in) and served by downloads (out), by team"
+  "Artifact bytes stored by uploads (direction in) and sent by downloads (out, as they flow: an aborted download counts what was sent), by team"
 ))
 
-export const countArtifactBytes = (team: Team, direction: "in" | "out", bytes: number) =>
-  Metric.update(artifactBytes({ team: teamLabel(team.id), direction }), bytes)
+export const countArtifactBytes = (team: string, direction: "in" | "out", bytes: number) =>
+  bytes === 0 ? Effect.void : Metric.update(artifactBytes({ team, direction }), bytes)
+
+/** The stream, its bytes added to `hoard_artifact_bytes_total` once it ends (completed, failed or interrupted). */
+export const countFlowingBytes = <E, R>(
+  stream: Stream.Stream<Uint8Array, E, R>,
+  team: string,
+  direction: "in" | "out"
+): Stream.Stream<Uint8Array, E, R> =>
+  Stream.suspend(() => {
+    let bytes = 0
+    return stream.pipe(
+      Stream.map((chunk) => {
+        bytes += chunk.byteLength
+        return chunk
+      }),
+      Stream.ensuring(Effect.suspend(() => countArtifactBytes(team, direction, bytes)))
+    )
+  })
 
 // Storage
 
@@ -84,10 +83,13 @@ const storageErrors = labelled(count(
   "Storage calls that failed with a StorageError, by operation and backend"
 ))
 
+export const countStorageError = (operation: string, backend: string) =>
+  Metric.update(storageErrors({ operation, backend }), 1)
+
 export const observeStorageCall = (operation: string, backend: string, durationMs: number, failed: boolean) =>
   Effect.andThen(
     Metric.update(storageDuration({ operation, backend }), durationMs / 1000),
-    failed ? Metric.update(storageErrors({ operation, backend }), 1) : Effect.void
+    failed ? countStorageError(operation, backend) : Effect.void
   )
 
 // The index writer
@@ -96,8 +98,8 @@ export const indexQueueDepth = Metric.gauge("hoard_index_write_queue_depth", {
   description: "Writes waiting for the cache index (activity events, artifact records)"
 })
 
-export const indexFailingSeconds = Metric.gauge("hoard_index_write_failing_seconds", {
-  description: "How long the cache index has refused writes (0 while it takes them): the writer's lag behind a down index"
+export const indexWriteLag = Metric.gauge("hoard_index_write_lag_seconds", {
+  description: "Age of the oldest write not yet committed to the cache index (0 when none): grows while the index is down or slow"
 })
 
 export const indexBatches = count("hoard_index_write_batches_total", "Batches of writes committed to the cache index")
@@ -111,7 +113,12 @@ export const indexWriteErrors = count("hoard_index_write_errors_total", "Failed 
 
 export const indexWritesDropped = count(
   "hoard_index_writes_dropped_total",
-  "Writes dropped because the queue was full (activity events and records lost; reconciliation repairs records)"
+  "Writes to the cache index dropped because the writer's queue was full (activity events and records; reconciliation repairs records)"
+)
+
+export const activityEventsDropped = count(
+  "hoard_activity_events_dropped_total",
+  "Activity events lost because the index writer's queue was full (also counted in hoard_index_writes_dropped_total)"
 )
 
 // Retention
@@ -123,8 +130,25 @@ const evictions = labelled(count(
 
 const evictedBytes = labelled(count("hoard_evicted_bytes_total", "Bytes removed by retention, by team and reason"))
 
-export const countRemoved = (teamId: string, reason: "size" | "ttl" | "purge", artifacts: number, bytes: number) =>
+export const countRemoved = (team: string, reason: "size" | "ttl" | "purge", artifacts: number, bytes: number) =>
   Effect.andThen(
-    Metric.update(evictions({ team: teamLabel(teamId), reason }), artifacts),
-    Metric.update(evictedBytes({ team: teamLabel(teamId), reason }), bytes)
+    Metric.update(evictions({ team, reason }), artifacts),
+    Metric.update(evictedBytes({ team, reason }), bytes)
   )
+
+// What the evictor reads anyway before each round, for the budgets it enforces.
+
+const teamStored = labelled(Metric.gauge("hoard_storage_bytes", {
+  description: "Bytes a team stores, for teams with a size budget (read by the evictor each round)"
+}))
+const teamBudget = labelled(Metric.gauge("hoard_storage_budget_bytes", { description: "A team's size budget (maxSize)" }))
+const cacheStored = Metric.gauge("hoard_cache_storage_bytes", {
+  description: "Bytes the whole cache stores, when it has a size budget (read by the evictor each round)"
+})
+const cacheBudget = Metric.gauge("hoard_cache_storage_budget_bytes", { description: "The whole cache's size budget (maxSize)" })
+
+/** `team` undefined: the whole cache. */
+export const reportStored = (team: string | undefined, bytes: number, budget: number) =>
+  team === undefined
+    ? Effect.andThen(Metric.update(cacheStored, bytes), Metric.update(cacheBudget, budget))
+    : Effect.andThen(Metric.update(teamStored({ team }), bytes), Metric.update(teamBudget({ team }), budget))

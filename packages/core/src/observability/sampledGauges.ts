@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks"
 import { Effect, Layer, Metric, Schedule } from "effect"
 import { IndexWriter } from "../index/IndexWriter.ts"
-import { indexFailingSeconds, indexQueueDepth } from "./metrics.ts"
+import { indexQueueDepth, indexWriteLag } from "./metrics.ts"
 
 /**
  * The process figures (named as prom-client names them, so existing Node
@@ -25,6 +25,9 @@ const gcDuration = Metric.histogram("nodejs_gc_duration_seconds", {
   boundaries: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
 })
 const gcKinds: Record<number, string> = { 1: "minor", 2: "major", 4: "incremental", 8: "weakcb" }
+const gcByKind = new Map(
+  [...Object.values(gcKinds), "other"].map((kind) => [kind, Metric.withAttributes(gcDuration, { kind })] as const)
+)
 
 export interface SampledGaugesOptions {
   /** How often the gauges are read. Default 5 seconds. */
@@ -35,12 +38,14 @@ export interface SampledGaugesOptions {
 export const layer = (options: SampledGaugesOptions = {}): Layer.Layer<never, never, IndexWriter> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const writer = yield* IndexWriter
+    // The observer's callback runs outside any fiber: it updates the registry of the layer's context.
+    const context = yield* Effect.context<never>()
     const delay = monitorEventLoopDelay({ resolution: 20 })
     delay.enable()
     const gc = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         const kind = gcKinds[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? "other"
-        Effect.runSync(Metric.update(Metric.withAttributes(gcDuration, { kind }), entry.duration / 1000))
+        gcByKind.get(kind)!.updateUnsafe(entry.duration / 1000, context)
       }
     })
     gc.observe({ entryTypes: ["gc"] })
@@ -65,7 +70,7 @@ export const layer = (options: SampledGaugesOptions = {}): Layer.Layer<never, ne
         Metric.update(eventLoopP99, delay.percentile(99) / 1e9),
         Metric.update(eventLoopMax, delay.max / 1e9),
         Metric.update(indexQueueDepth, status.queued),
-        Metric.update(indexFailingSeconds, status.failing === undefined ? 0 : (Date.now() - status.failing.since) / 1000)
+        Metric.update(indexWriteLag, status.oldestQueuedAt === undefined ? 0 : Math.max(0, Date.now() - status.oldestQueuedAt) / 1000)
       ], { discard: true })
       cpu = cpuNow
       delay.reset()

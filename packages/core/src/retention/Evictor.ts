@@ -22,6 +22,8 @@ import { TeamUsage } from "../access/TeamUsage.ts"
 import { CacheIndex } from "../index/CacheIndex.ts"
 import type { EvictionCandidate } from "../index/CacheIndex.ts"
 import { IndexWriter } from "../index/IndexWriter.ts"
+import { reportStored } from "../observability/metrics.ts"
+import { TeamLabels } from "../observability/teamLabels.ts"
 import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
 import { RetentionConfig } from "./RetentionConfig.ts"
 import { removeArtifacts } from "./removeArtifacts.ts"
@@ -74,6 +76,7 @@ export const make = Effect.gen(function*() {
   const writer = yield* IndexWriter
   const teams = yield* TeamDirectory
   const usage = yield* TeamUsage
+  const teamLabels = yield* TeamLabels
   const settings = yield* RetentionConfig
   const holder = replicaId()
   // Long enough to outlive a slow round between renewals, short enough that a dead holder is replaced soon.
@@ -100,6 +103,7 @@ export const make = Effect.gen(function*() {
       // This replica's uploads so far count (the one that woke the evictor among them).
       yield* writer.flush
       const first = yield* index.retentionStats(teamId)
+      yield* reportStored(teamId === undefined ? undefined : teamLabels.of(teamId), first.bytes, budget)
       if (first.bytes <= budget) return none
       const low = Math.floor(budget * settings.lowWatermark)
       const skip = new Set<string>()
@@ -126,7 +130,7 @@ export const make = Effect.gen(function*() {
             chosen += candidate.size
           }
           if (page.length === 0) break passes
-          const removed = yield* removeArtifacts(storage, writer, page, { reason: "evicted", onlyIfUnused: true, flush: false, concurrency: 16 })
+          const removed = yield* removeArtifacts(storage, writer, page, { reason: "evicted", onlyIfUnused: true, flush: false, concurrency: 16, teamLabels })
           for (const candidate of page) {
             passed.add(keyOf(candidate))
             teamIds.add(candidate.teamId)
@@ -141,6 +145,7 @@ export const make = Effect.gen(function*() {
         yield* writer.flush
         invalidateTeams(teamIds)
         stored = (yield* index.retentionStats(teamId)).bytes
+        yield* reportStored(teamId === undefined ? undefined : teamLabels.of(teamId), stored, budget)
       }
       yield* Effect.logDebug(
         `retention: ${teamId === undefined ? "the cache" : `team ${teamId}`} held ${first.bytes} bytes, over its budget of ${budget}: ` +
@@ -160,7 +165,7 @@ export const make = Effect.gen(function*() {
         const candidates = yield* index.evictionCandidates({ usedBefore, limit: pageSize + skip.size })
         const page = candidates.filter((candidate) => !skip.has(keyOf(candidate))).slice(0, pageSize)
         if (page.length === 0) break
-        const removed = yield* removeArtifacts(storage, writer, page, { reason: "expired", onlyIfUnused: true })
+        const removed = yield* removeArtifacts(storage, writer, page, { reason: "expired", onlyIfUnused: true, teamLabels })
         for (const candidate of removed.skipped) skip.add(keyOf(candidate))
         count += removed.count
         bytes += removed.bytes
@@ -253,7 +258,7 @@ const hasWork = (settings: RetentionConfig["Service"], teamBudgets: boolean): bo
 export const layer: Layer.Layer<
   Evictor,
   never,
-  ArtifactStorage | CacheIndex | IndexWriter | TeamDirectory | TeamUsage | RetentionConfig
+  ArtifactStorage | CacheIndex | IndexWriter | TeamDirectory | TeamUsage | RetentionConfig | TeamLabels
 > = Layer.effect(
   Evictor,
   Effect.gen(function*() {

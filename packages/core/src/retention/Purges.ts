@@ -15,6 +15,7 @@ import { CacheIndex } from "../index/CacheIndex.ts"
 import type { EvictionCandidate, IndexError } from "../index/CacheIndex.ts"
 import { newEventId, IndexWriter } from "../index/IndexWriter.ts"
 import { TeamUsage } from "../access/TeamUsage.ts"
+import { TeamLabels } from "../observability/teamLabels.ts"
 import { ArtifactStorage } from "../storage/ArtifactStorage.ts"
 import { removeArtifacts } from "./removeArtifacts.ts"
 
@@ -62,6 +63,7 @@ export const make = Effect.gen(function*() {
   const index = yield* CacheIndex
   const writer = yield* IndexWriter
   const usage = yield* TeamUsage
+  const teamLabels = yield* TeamLabels
   const running = yield* FiberSet.make()
 
   const save = (job: PurgeJob) => index.setMeta(metaKey(job.team_id, job.id), JSON.stringify(job))
@@ -75,7 +77,7 @@ export const make = Effect.gen(function*() {
         return save(job)
       }
       const purge = (candidates: ReadonlyArray<EvictionCandidate>) =>
-        Effect.flatMap(removeArtifacts(storage, writer, candidates, { reason: "purged", onlyIfUnused: false }), progress)
+        Effect.flatMap(removeArtifacts(storage, writer, candidates, { reason: "purged", onlyIfUnused: false, teamLabels }), progress)
       /** Pages of the index's records (of the commit, or all the team's) until none is left. */
       const purgeIndexed = Effect.gen(function*() {
         while (true) {
@@ -139,4 +141,4 @@ export const make = Effect.gen(function*() {
 })
 
 /** Purges run in this layer's scope: shutting down interrupts them (a job then reads as failed once stale). */
-export const layer: Layer.Layer<Purges, never, ArtifactStorage | CacheIndex | IndexWriter | TeamUsage> = Layer.effect(Purges, make)
+export const layer: Layer.Layer<Purges, never, ArtifactStorage | CacheIndex | IndexWriter | TeamUsage | TeamLabels> = Layer.effect(Purges, make)

@@ -12,6 +12,7 @@ import type { ArtifactHash } from "../domain/ArtifactHash.ts"
 import type { EvictionCandidate, IndexWrite } from "../index/CacheIndex.ts"
 import type { IndexWriterShape } from "../index/IndexWriter.ts"
 import { countRemoved } from "../observability/metrics.ts"
+import type { TeamLabelsShape } from "../observability/teamLabels.ts"
 import type { ArtifactStorageShape, StorageError } from "../storage/ArtifactStorage.ts"
 
 export interface Removed {
@@ -24,6 +25,8 @@ export interface Removed {
 
 export interface RemoveOptions {
   readonly reason: IndexWrite.Removed["reason"]
+  /** The `team` label of `hoard_evictions_total` and `hoard_evicted_bytes_total`. */
+  readonly teamLabels: TeamLabelsShape
   /**
    * Leave an artifact whose stored copy is newer than its last use in the
    * index (re-uploaded while the index lagged): the evictor removes only what
@@ -80,7 +83,7 @@ export const removeArtifacts = (
         if (deleted) {
           count += 1
           bytes += candidate.size
-          yield* countRemoved(candidate.teamId, metricReason[options.reason], 1, candidate.size)
+          yield* countRemoved(options.teamLabels.of(candidate.teamId), metricReason[options.reason], 1, candidate.size)
         }
       })
     const outcome = yield* Effect.exit(

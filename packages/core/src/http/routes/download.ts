@@ -11,7 +11,7 @@ import { requireCacheOpen } from "../CacheStatus.ts"
 import { authorizeTeam, recordActivity } from "../RequestContext.ts"
 import { RequestState } from "../RequestState.ts"
 import type { Services } from "../Services.ts"
-import { countArtifactBytes, countLookups } from "../../observability/metrics.ts"
+import { countFlowingBytes, countLookups } from "../../observability/metrics.ts"
 import { artifactKey } from "./artifactKey.ts"
 import { artifactResponseHeaders } from "./artifactHeaders.ts"
 
@@ -50,9 +50,10 @@ export const serveArtifact = (
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> =>
   Effect.gen(function*() {
     const operation = request.method === "HEAD" ? "head" : "get"
+    const teamLabel = services.teamLabels.of(team.id)
     const miss = () =>
       recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash: key.hash } }).pipe(
-        Effect.andThen(countLookups(team, operation, "miss")),
+        Effect.andThen(countLookups(teamLabel, operation, "miss")),
         Effect.andThen(Effect.fail(missing()))
       )
     if (operation === "head") {
@@ -60,7 +61,7 @@ export const serveArtifact = (
         Effect.catchTag("StorageError", storageFailure("look up the artifact"))
       )
       if (Option.isNone(info)) return yield* miss()
-      yield* countLookups(team, "head", "hit")
+      yield* countLookups(teamLabel, "head", "hit")
       return HttpServerResponse.empty({ status: 200, headers: artifactResponseHeaders(info.value) })
     }
     const artifact = yield* services.storage.get(key).pipe(
@@ -68,15 +69,14 @@ export const serveArtifact = (
     )
     if (Option.isNone(artifact)) return yield* miss()
     const { body, info } = artifact.value
-    yield* countLookups(team, "get", "hit")
-    yield* countArtifactBytes(team, "out", info.size)
+    yield* countLookups(teamLabel, "get", "hit")
     yield* recordActivity(services, request, {
       type: "artifact.downloaded",
       team,
       principal,
       data: { hash: key.hash, size: info.size }
     })
-    return artifactResponse(body, info, (yield* RequestState).requestId)
+    return artifactResponse(countFlowingBytes(body, teamLabel, "out"), info, (yield* RequestState).requestId)
   })
 
 /**

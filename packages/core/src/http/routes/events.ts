@@ -34,7 +34,8 @@ export const events = (services: Services) => {
       const createdAt = Date.now()
       const { requestId } = yield* RequestState
       const details = { ...requestDetails(request, principal), request_id: requestId }
-      yield* Effect.forEach(batch, (event) => countTurboEvent(team, event.source, event.event), { discard: true })
+      const teamLabel = services.teamLabels.of(team.id)
+      yield* Effect.forEach(batch, (event) => countTurboEvent(teamLabel, event.source, event.event), { discard: true })
       yield* services.writer.record(batch.map((event): NewActivityEvent => ({
         event_type: event.event === "HIT" ? "usage.hit" : "usage.miss",
         created_at: createdAt,

@@ -66,8 +66,9 @@ export const query = (services: Services) => {
         { concurrency: 16 }
       ).pipe(Effect.catchTag("StorageError", storageFailure("look up artifacts")))
       const misses = entries.filter(([, hit]) => hit === null).length
-      yield* countLookups(team, "query", "hit", entries.length - misses)
-      yield* countLookups(team, "query", "miss", misses)
+      const teamLabel = services.teamLabels.of(team.id)
+      yield* countLookups(teamLabel, "query", "hit", entries.length - misses)
+      yield* countLookups(teamLabel, "query", "miss", misses)
       for (const [hash, hit] of entries) {
         if (hit === null) {
           yield* recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash } })

@@ -57,7 +57,7 @@ export const upload = (services: Services) => {
         Effect.onExit((exit) =>
           Exit.isSuccess(exit)
             ? Effect.sync(() => services.usage.added(team, size)).pipe(
-              Effect.andThen(countArtifactBytes(team, "in", size)),
+              Effect.andThen(countArtifactBytes(services.teamLabels.of(team.id), "in", size)),
               Effect.andThen(recordActivity(services, request, { type: "artifact.uploaded", team, principal, data: details })),
               Effect.andThen(budget.stored(team))
             )

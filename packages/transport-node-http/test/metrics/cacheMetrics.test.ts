@@ -1,11 +1,13 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Exit, Layer, Logger, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { CacheMetrics, Hoard } from "@hoard/core"
+import { Hoard, IndexWriter } from "@hoard/core"
+import type { Namespace } from "@hoard/core"
 import { SqliteIndex } from "@hoard/index-sql"
 import { FsStorage } from "@hoard/storage-fs"
+import { MemoryStorage } from "@hoard/storage-memory"
 import { randomHash } from "@hoard/transport-testkit"
 import { serve } from "../../src/index.ts"
 
@@ -25,6 +27,21 @@ const valueOf = (metrics: string, name: string, labels: Record<string, string> =
   return total
 }
 
+/** A server over `options` on 127.0.0.1, `/metrics` behind its token, in `scope`. */
+const startServer = async (scope: Scope.Scope, options: Hoard.HoardOptions<unknown, unknown>) => {
+  const services = await Effect.runPromise(Layer.buildWithScope(Layer.mergeAll(Hoard.layer(options), Logger.layer([])), scope))
+  const { url } = await Effect.runPromise(serve({ port: 0, metricsToken, accessLog: false }).pipe(
+    Effect.provideContext(services),
+    Scope.provide(scope)
+  ))
+  const scrape = async (): Promise<string> => {
+    const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
+    expect(response.status).toBe(200)
+    return response.text()
+  }
+  return { base: url, services, scrape }
+}
+
 /**
  * The cache's own metrics, read as Prometheus scrapes them, through real
  * requests to a server on fs storage and a SQLite index. Metrics are
@@ -33,17 +50,19 @@ const valueOf = (metrics: string, name: string, labels: Record<string, string> =
 describe("cache metrics", () => {
   const scope = Scope.makeUnsafe()
   const storageDir = join(mkdtempSync(join(tmpdir(), "hoard-metrics-")), "artifacts")
-  const team = `metrics-${Math.random().toString(36).slice(2, 10)}`
+  // Configured teams: the metrics label them by slug, never by id.
+  const suffix = Math.random().toString(36).slice(2, 10)
+  const team = `metrics-${suffix}`
+  const teamId = `team_metrics${suffix}` as Namespace
+  const broken = `broken-${suffix}`
+  const brokenId = `team_broken${suffix}` as Namespace
+  const sized = `sized-${suffix}`
   let base: string
+  let scrape: () => Promise<string>
 
-  const scrape = async (): Promise<string> => {
-    const response = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
-    expect(response.status).toBe(200)
-    return response.text()
-  }
-  const artifactUrl = (hash: string) => `${base}/v8/artifacts/${hash}?slug=${team}`
-  const upload = (hash: string, bytes: number) =>
-    fetch(artifactUrl(hash), {
+  const artifactUrl = (hash: string, slug = team) => `${base}/v8/artifacts/${hash}?slug=${slug}`
+  const upload = (hash: string, bytes: number, slug = team) =>
+    fetch(artifactUrl(hash, slug), {
       method: "PUT",
       headers: { ...auth, "content-type": "application/octet-stream", "x-artifact-duration": "10" },
       body: new Uint8Array(bytes)
@@ -51,23 +70,18 @@ describe("cache metrics", () => {
 
   beforeAll(async () => {
     mkdirSync(storageDir, { recursive: true })
-    const services = await Effect.runPromise(Layer.buildWithScope(
-      Layer.mergeAll(
-        Hoard.layer({
-          storage: FsStorage.layer({ directory: storageDir }),
-          index: SqliteIndex.layer({ filename: ":memory:" }),
-          tokens: [cacheToken],
-          reconcile: false,
-          retention: { ttl: "2 seconds", interval: "300 millis" }
-        }),
-        Logger.layer([])
-      ),
-      scope
-    ))
-    base = (await Effect.runPromise(serve({ port: 0, metricsToken, accessLog: false }).pipe(
-      Effect.provideContext(services),
-      Scope.provide(scope)
-    ))).url
+    const server = await startServer(scope, {
+      storage: FsStorage.layer({ directory: storageDir }),
+      index: SqliteIndex.layer({ filename: ":memory:" }),
+      access: {
+        teams: [{ id: teamId, slug: team }, { id: brokenId, slug: broken }, { id: `team_sized${suffix}` as Namespace, slug: sized, maxSize: 2000 }],
+        tokens: [{ name: "ci", token: cacheToken, teams: { "*": "admin" } }]
+      },
+      reconcile: false,
+      retention: { ttl: "2 seconds", interval: "300 millis" }
+    })
+    base = server.base
+    scrape = server.scrape
   })
   afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
 
@@ -98,6 +112,7 @@ describe("cache metrics", () => {
 
     const after = await scrape()
     const delta = (name: string, labels: Record<string, string>) => valueOf(after, name, labels) - valueOf(before, name, labels)
+    expect(after).not.toContain(teamId)
     const lookups = (operation: string, result: string) => delta("hoard_cache_requests_total", { team, operation, result })
     expect([lookups("get", "hit"), lookups("get", "miss")]).toEqual([1, 1])
     expect([lookups("head", "hit"), lookups("head", "miss")]).toEqual([1, 1])
@@ -114,9 +129,8 @@ describe("cache metrics", () => {
   })
 
   it("counts storage errors by operation and backend", async () => {
-    // Another team whose directory is a file: every write there fails (ENOTDIR), even as root.
-    const broken = `${team}-broken`
-    writeFileSync(join(storageDir, broken), "not a directory")
+    // A team whose directory is a file: every write there fails (ENOTDIR), even as root.
+    writeFileSync(join(storageDir, brokenId), "not a directory")
     const before = await scrape()
     const response = await fetch(`${base}/v8/artifacts/${randomHash()}?slug=${broken}`, {
       method: "PUT",
@@ -125,8 +139,12 @@ describe("cache metrics", () => {
     })
     expect(response.status).toBe(503)
     const after = await scrape()
-    const errors = (metrics: string) => valueOf(metrics, "hoard_storage_operation_errors_total", { operation: "put", backend: "fs" })
-    expect(errors(after) - errors(before)).toBe(1)
+    const errors = (metrics: string, operation: string) =>
+      valueOf(metrics, "hoard_storage_operation_errors_total", { operation, backend: "fs" })
+    expect(errors(after, "put") - errors(before, "put")).toBe(1)
+    // A miss is not an error, and a put failed by the backend stores no bytes for the team.
+    expect(errors(after, "get") - errors(before, "get")).toBe(0)
+    expect(valueOf(after, "hoard_artifact_bytes_total", { team: broken }) - valueOf(before, "hoard_artifact_bytes_total", { team: broken })).toBe(0)
   })
 
   it("counts what retention removes by team and reason, and the index writer's batches", async () => {
@@ -147,26 +165,83 @@ describe("cache metrics", () => {
     expect(delta("hoard_storage_operation_duration_seconds_count", { operation: "delete", backend: "fs" })).toBeGreaterThanOrEqual(2)
   })
 
+  it("counts evictions over a team's size budget, and reports its stored bytes against the budget", async () => {
+    const before = await scrape()
+    const evicted = (metrics: string) => valueOf(metrics, "hoard_evictions_total", { team: sized, reason: "size" })
+    // 2 400 bytes over a budget of 2 000: the evictor, woken by the second upload, removes the older one.
+    expect((await upload(randomHash(), 1200, sized)).status).toBe(202)
+    expect((await upload(randomHash(), 1200, sized)).status).toBe(202)
+    let after = before
+    for (let attempt = 0; attempt < 50 && evicted(after) - evicted(before) < 1; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      after = await scrape()
+    }
+    expect(evicted(after) - evicted(before)).toBe(1)
+    const bytes = (metrics: string) => valueOf(metrics, "hoard_evicted_bytes_total", { team: sized, reason: "size" })
+    expect(bytes(after) - bytes(before)).toBe(1200)
+    expect(valueOf(after, "hoard_storage_budget_bytes", { team: sized })).toBe(2000)
+    expect(after).toMatch(new RegExp(`^hoard_storage_bytes\\{team="${sized}"\\} `, "mu"))
+    // Reported after the eviction pass: at most the low watermark (90%).
+    expect(valueOf(after, "hoard_storage_bytes", { team: sized })).toBeLessThanOrEqual(1800)
+  })
+
   it("reports the process and the index writer's queue", async () => {
     const metrics = await scrape()
     expect(valueOf(metrics, "process_resident_memory_bytes")).toBeGreaterThan(10 * 1024 * 1024)
     expect(valueOf(metrics, "nodejs_heap_size_used_bytes")).toBeGreaterThan(0)
     expect(metrics).toMatch(/^nodejs_eventloop_delay_seconds\{quantile="0.99"\} /mu)
     expect(metrics).toMatch(/^hoard_index_write_queue_depth /mu)
-    expect(valueOf(metrics, "hoard_index_write_failing_seconds")).toBe(0)
+    expect(metrics).toMatch(/^hoard_index_write_lag_seconds /mu)
   })
 })
 
-describe("teamLabel", () => {
-  it("labels the first teams by id and every team past the bound `other`", () => {
-    const prefix = `label-${Math.random().toString(36).slice(2, 8)}`
-    const labels = Array.from({ length: CacheMetrics.maxTeamLabels + 5 }, (_, n) => CacheMetrics.teamLabel(`${prefix}-${n}`))
-    const own = labels.filter((label) => label !== "other")
-    // Other tests in this process may have used some of the labels already.
-    expect(own.length).toBeLessThanOrEqual(CacheMetrics.maxTeamLabels)
-    expect(labels.slice(own.length).every((label) => label === "other")).toBe(true)
-    expect(own.every((label, n) => label === `${prefix}-${n}`)).toBe(true)
-    // A team labelled once keeps its label.
-    if (own.length > 0) expect(CacheMetrics.teamLabel(own[0]!)).toBe(own[0])
+/**
+ * The index writer's queue, on a server whose writer holds at most 2 writes
+ * and gathers a batch for a whole second: a query of 6 missing hashes records
+ * 6 events at once, and most of them cannot be kept.
+ */
+describe("index writer metrics", () => {
+  const scope = Scope.makeUnsafe()
+  let base: string
+  let services: Context.Context<Hoard.HoardServices>
+  let scrape: () => Promise<string>
+
+  beforeAll(async () => {
+    const server = await startServer(scope, {
+      storage: MemoryStorage.layer(),
+      index: SqliteIndex.layer({ filename: ":memory:" }),
+      tokens: [cacheToken],
+      reconcile: false,
+      writer: { capacity: 2, batchWindow: "1 second" }
+    })
+    base = server.base
+    services = server.services
+    scrape = server.scrape
+  })
+  afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
+
+  it("counts the activity events dropped when the queue is full, and knows how old its oldest write is", async () => {
+    const writer = Context.get(services, IndexWriter.IndexWriter)
+    const before = await scrape()
+    const droppedBefore = (await Effect.runPromise(writer.status)).dropped
+    const sentAt = Date.now()
+    const query = await fetch(`${base}/v8/artifacts?slug=queue`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ hashes: Array.from({ length: 6 }, () => randomHash()) })
+    })
+    expect(query.status).toBe(200)
+    const status = await Effect.runPromise(writer.status)
+    const dropped = status.dropped - droppedBefore
+    expect(dropped).toBeGreaterThanOrEqual(3)
+    // Within the batch window: the oldest write waits, enqueued during the query.
+    expect(status.oldestQueuedAt).toBeGreaterThanOrEqual(sentAt - 100)
+    expect(status.oldestQueuedAt).toBeLessThanOrEqual(Date.now())
+    const after = await scrape()
+    const delta = (name: string) => valueOf(after, name) - valueOf(before, name)
+    expect(delta("hoard_index_writes_dropped_total")).toBe(dropped)
+    expect(delta("hoard_activity_events_dropped_total")).toBe(dropped)
+    await Effect.runPromise(writer.flush)
+    expect((await Effect.runPromise(writer.status)).oldestQueuedAt).toBeUndefined()
   })
 })
