@@ -19,7 +19,7 @@ export interface ServerOptions {
 }
 
 /** The `hoard` bin of the @hoard/cli dependency. */
-const hoardBin = (): string => join(dirname(fileURLToPath(import.meta.resolve("@hoard/cli"))), "bin.ts")
+export const hoardBin = (): string => join(dirname(fileURLToPath(import.meta.resolve("@hoard/cli"))), "bin.ts")
 
 const rawServerScript = fileURLToPath(new URL("./rawServer.ts", import.meta.url))
 
