@@ -102,7 +102,13 @@ const untilCounted = async (replica: Replica, token: string, millis = 10_000): P
   }
 }
 
-const warnings = (output: string) => output.split("\n").filter((line) => /WARN.*rate limits: the store/u.test(line))
+/** The rate limiter's warnings in a replica's output (JSON lines: its stdout is not a terminal). */
+const warnings = (output: string) =>
+  output.split("\n").flatMap((line) => {
+    if (!line.startsWith("{")) return []
+    const entry = JSON.parse(line) as { readonly level?: string; readonly message?: string }
+    return entry.level === "WARN" && entry.message?.startsWith("rate limits: the store") === true ? [entry.message] : []
+  })
 
 describe("rate limits shared by replicas through Redis (--redis)", () => {
   let redis: RedisServer
