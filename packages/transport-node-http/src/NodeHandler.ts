@@ -3,7 +3,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect } from "effect"
 import { HttpMiddleware } from "effect/http"
 import type { Scope } from "effect"
-import { basePathMatcher, makeHoardApp } from "@hoard/core"
+import { basePathMatcher, makeHoardApp, quietRoutes } from "@hoard/core"
 import type { HoardAppOptions, HoardServices } from "@hoard/core"
 
 /**
@@ -39,7 +39,7 @@ export const makeNodeHandler: (options?: NodeHandlerOptions) => Effect.Effect<No
   // when a tracer is installed.)
   const untraced = (request: { readonly url: string }) => {
     const relative = relativeToBase(request.url)
-    return relative !== undefined && untracedPaths.has(relative.split("?", 1)[0]!)
+    return relative !== undefined && quietRoutes.has(relative.split("?", 1)[0]!)
   }
   const handle = yield* NodeHttpServer.makeHandler(app, { scope }).pipe(
     Effect.provideService(HttpMiddleware.TracerDisabledWhen, untraced)
@@ -52,8 +52,6 @@ export const makeNodeHandler: (options?: NodeHandlerOptions) => Effect.Effect<No
   }
   return handler
 })
-
-const untracedPaths: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"])
 
 /**
  * Closes the connection if the request's body has not fully arrived within

@@ -14,8 +14,9 @@ export interface ObservationOptions {
 /**
  * Routes whose access-log lines are at debug, not info: a load balancer
  * probes and Prometheus scrapes every few seconds, which would drown the rest.
+ * Transports also leave them without a span.
  */
-const quietRoutes: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"])
+export const quietRoutes: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"])
 
 /**
  * Observes each answered request: names and annotates its server span (when a
