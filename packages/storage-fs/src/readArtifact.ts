@@ -63,7 +63,7 @@ export const readArtifact = async (path: string): Promise<OpenedArtifact | Corru
     const fileBytes = start.bodyOffset + start.info.size
     const first = start.bytes.subarray(start.bodyOffset, fileBytes)
     if (start.bytes.byteLength >= fileBytes) {
-      return { _tag: "Opened", artifact: { info: start.info, body: inMemoryBody(first) }, abandon: noop }
+      return { _tag: "Opened", artifact: { info: start.info, body: inMemoryBody(first), bytes: first }, abandon: noop }
     }
     const { body, closeUnread } = fdBody(fd, path, first, start.bytes.byteLength)
     handedOver = true

@@ -46,7 +46,8 @@ export const make = (options: MemoryStorageOptions = {}): ArtifactStorageShape =
         Option.map(Option.fromUndefinedOr(store.get(entryKey(key))), ({ bytes, info }) => ({
           info,
           // Stored buffers are never written again, so a later put cannot change these bytes.
-          body: bytes.byteLength === 0 ? Stream.empty : Stream.succeed(bytes)
+          body: bytes.byteLength === 0 ? Stream.empty : Stream.succeed(bytes),
+          bytes
         }))
       ),
 

@@ -173,9 +173,13 @@ const observation = (config: ServeConfig) => ({
   ...(config.metricsToken !== undefined && { metricsToken: config.metricsToken })
 })
 
-/** The exporting tracer when tracing is on; none otherwise, so requests make no spans at all. */
+/**
+ * The exporting tracer when tracing is on. Otherwise tracing is switched off,
+ * so requests make no spans at all (Effect's default tracer would still make
+ * and time one per request, per storage call and per index call, for no one).
+ */
 const tracerLayer = ({ tracing }: ServeConfig) =>
-  tracing === undefined ? Layer.empty : Tracing.layerOtlp({
+  tracing === undefined ? Layer.succeed(References.TracerEnabled, false) : Tracing.layerOtlp({
     url: tracing.url,
     serviceName: tracing.serviceName,
     ...(tracing.exportIntervalMs !== undefined && { exportInterval: Duration.millis(tracing.exportIntervalMs) })

@@ -2,11 +2,7 @@ import { Data, Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { StorageError } from "../storage/ArtifactStorage.ts"
 
-/**
- * An error answered to the client. The body is the shape turbo reads:
- * `{"error":{"code":"...","message":"..."}}` (it only parses wrapped errors).
- */
-export class ApiError extends Data.TaggedError("ApiError")<{
+export interface ApiErrorFields {
   readonly status: number
   readonly code: string
   readonly message: string
@@ -14,7 +10,25 @@ export class ApiError extends Data.TaggedError("ApiError")<{
   readonly details?: unknown
   /** Extra response headers, e.g. `retry-after` on a 429. */
   readonly headers?: Readonly<Record<string, string>>
-}> {}
+}
+
+/**
+ * An error answered to the client. The body is the shape turbo reads:
+ * `{"error":{"code":"...","message":"..."}}` (it only parses wrapped errors).
+ */
+export class ApiError extends Data.TaggedError("ApiError")<ApiErrorFields> {
+  // An ApiError is an answer, not a bug: its stack is never shown, and
+  // capturing one was the largest single cost of a miss (turbo's most common request).
+  constructor(fields: ApiErrorFields) {
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      super(fields)
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit
+    }
+  }
+}
 
 export const badRequest = (message: string) => new ApiError({ status: 400, code: "bad_request", message })
 export const unauthorized = (message: string) => new ApiError({ status: 401, code: "unauthorized", message })

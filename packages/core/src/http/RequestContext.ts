@@ -38,6 +38,13 @@ export const requestDetails = (
   }
 }
 
+/**
+ * Misses are turbo's most common answer: analytics count every one (the
+ * rollups), the activity record keeps a sample, so a cold CI run neither
+ * floods it nor pays an insert per miss.
+ */
+export const missSampling: RecordOptions = { sampled: true }
+
 /** Records one activity event about this request (queued for the cache index; never waits). */
 export const recordActivity = (
   services: Services,

@@ -36,15 +36,17 @@ export interface IndexWriterOptions {
   readonly maxRetryDelay?: Duration.Input
   /** How long the final drain at shutdown may take. Default 10 seconds. */
   readonly shutdownTimeout?: Duration.Input
-  /** Events recorded with `sampled` that are stored per minute; the rest are only counted. Default 10. */
+  /** Events recorded with `sampled` that are stored per minute and event type; the rest are only counted. Default 10. */
   readonly samplesPerMinute?: number
 }
 
 export interface RecordOptions {
   /**
-   * Store only a sample of these events (at most `samplesPerMinute`); every
-   * one is still counted in the rollups. For requests any client can send
-   * without a token (401s), so they cannot grow the activity record.
+   * Store only a sample of these events (at most `samplesPerMinute` of each
+   * type); every one is still counted in the rollups. For requests any client
+   * can send without a token (401s), so they cannot grow the activity record,
+   * and for misses, the most common answer, which would otherwise make most
+   * of it and cost an insert each.
    */
   readonly sampled?: boolean
 }
@@ -74,12 +76,24 @@ export class IndexWriter extends Context.Service<IndexWriter, IndexWriterShape>(
 
 const hex = (value: number, digits: number): string => value.toString(16).padStart(digits, "0")
 
-/** A unique event id that sorts by time: 12 hex digits of ms, then 12 random ones. */
-export const newEventId = (createdAt: number): string => {
-  const random = new Uint8Array(6)
-  globalThis.crypto.getRandomValues(random)
-  return `${hex(Math.max(0, Math.floor(createdAt)), 12)}${Array.from(random, (byte) => hex(byte, 2)).join("")}`
+// Random bytes are drawn 6 KiB at a time: one call into the system's random
+// source per thousand events instead of one per event.
+const randomPool = new Uint8Array(6 * 1024)
+let randomOffset = randomPool.length
+
+/** 12 random hex digits. */
+const randomHex12 = (): string => {
+  if (randomOffset === randomPool.length) {
+    globalThis.crypto.getRandomValues(randomPool)
+    randomOffset = 0
+  }
+  let digits = ""
+  for (const end = randomOffset + 6; randomOffset < end; randomOffset++) digits += hex(randomPool[randomOffset]!, 2)
+  return digits
 }
+
+/** A unique event id that sorts by time: 12 hex digits of ms, then 12 random ones. */
+export const newEventId = (createdAt: number): string => `${hex(Math.max(0, Math.floor(createdAt)), 12)}${randomHex12()}`
 
 const toStored = (event: NewActivityEvent, now: number): StoredActivityEvent => {
   const createdAt = Number.isFinite(event.created_at) ? Math.floor(event.created_at) : now
@@ -127,7 +141,8 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
   let failing: { since: number; attempts: number; message: string } | undefined
   let waiters: Array<Waiter> = []
   let sampleMinute = 0
-  let samplesLeft = samplesPerMinute
+  /** Samples left this minute, per event type: a flood of misses leaves the 401s' sample alone. */
+  const samplesLeft = new Map<string, number>()
 
   const settle = (count: number): void => {
     settled += count
@@ -163,15 +178,16 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
       )
     })
 
-  /** Whether a sampled event may be stored now (at most `samplesPerMinute` per minute). */
-  const takeSample = (now: number): boolean => {
+  /** Whether a sampled event of this type may be stored now (at most `samplesPerMinute` per minute and type). */
+  const takeSample = (type: string, now: number): boolean => {
     const minute = Math.floor(now / 60_000)
     if (minute !== sampleMinute) {
       sampleMinute = minute
-      samplesLeft = samplesPerMinute
+      samplesLeft.clear()
     }
-    if (samplesLeft <= 0) return false
-    samplesLeft--
+    const left = samplesLeft.get(type) ?? samplesPerMinute
+    if (left <= 0) return false
+    samplesLeft.set(type, left - 1)
     return true
   }
 
@@ -181,7 +197,7 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
       return enqueue(events.map((event): IndexWrite => ({
         _tag: "Event",
         event: toStored(event, now),
-        store: recordOptions?.sampled === true ? takeSample(now) : true
+        store: recordOptions?.sampled === true ? takeSample(event.event_type, now) : true
       })))
     })
 

@@ -45,7 +45,7 @@ export const instrumentStorage = (storage: ArtifactStorageShape): ArtifactStorag
       )
     }))
   const countBodyErrors = (artifact: StoredArtifact): StoredArtifact => ({
-    info: artifact.info,
+    ...artifact,
     body: artifact.body.pipe(Stream.tapError(() => countStorageError("get", backend)))
   })
   return {

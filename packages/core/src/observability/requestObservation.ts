@@ -1,4 +1,4 @@
-import { Context, Effect, Exit, Scope, Tracer } from "effect"
+import { Context, Effect, Exit, LogLevel, References, Scope, Tracer } from "effect"
 import type { Fiber } from "effect"
 import type { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { RequestStateShape } from "../http/RequestState.ts"
@@ -41,6 +41,10 @@ export const makeRequestObserver = (options: ObservationOptions = {}) => {
       const bytesOut = request.method === "HEAD" ? 0 : responseBytes(response)
       if (span !== undefined) annotateSpan(span, request, state, response.status, bytesIn, bytesOut)
       if (!afterSend) return Effect.void
+      // Below the minimum log level the line would be built and then dropped.
+      const logged = accessLog &&
+        LogLevel.isGreaterThanOrEqualTo(logLevelOf(state.route), fiber.getRef(References.MinimumLogLevel))
+      if (!logged && !metrics) return Effect.void
       const scope = Context.getUnsafe(fiber.context, Scope.Scope)
       return Scope.addFinalizerExit(scope, (exit) => {
         const sample = {
@@ -52,7 +56,7 @@ export const makeRequestObserver = (options: ObservationOptions = {}) => {
           durationMs: performance.now() - startedAt
         }
         const counted = metrics ? recordRequest(sample) : Effect.void
-        return accessLog ? Effect.andThen(counted, logLine(sample, state, Exit.isFailure(exit))) : counted
+        return logged ? Effect.andThen(counted, logLine(sample, state, Exit.isFailure(exit))) : counted
       })
     })
 }
@@ -63,9 +67,7 @@ const logLine = (
   aborted: boolean
 ): Effect.Effect<void> => {
   const route = sample.route ?? unmatchedRoute
-  const message = `${sample.method} ${route} ${sample.status}`
-  const log = quietRoutes.has(route) ? Effect.logDebug(message) : Effect.logInfo(message)
-  return log.pipe(Effect.annotateLogs({
+  return Effect.logWithLevel(logLevelOf(route))(`${sample.method} ${route} ${sample.status}`).pipe(Effect.annotateLogs({
     method: sample.method,
     route,
     status: sample.status,
@@ -79,6 +81,10 @@ const logLine = (
     ...(aborted && { aborted: true })
   }))
 }
+
+/** Probes and scrapes log at debug, every other request at info. */
+const logLevelOf = (route: string | undefined): "Debug" | "Info" =>
+  route !== undefined && quietRoutes.has(route) ? "Debug" : "Info"
 
 /** The request's server span, when a tracer is installed and samples it. */
 const serverSpan = (fiber: Fiber.Fiber<unknown, unknown>): Tracer.Span | undefined => {

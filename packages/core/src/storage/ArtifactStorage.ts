@@ -29,6 +29,12 @@ export interface StoredArtifact {
    * it at most once: it may hold backend resources (an open file) until it ends.
    */
   readonly body: Stream.Stream<Uint8Array, StorageError>
+  /**
+   * The same bytes, when the backend already holds all of them in memory
+   * (a small artifact read in one go): answered as one buffer, without
+   * running `body`. Optional; backends that only stream leave it out.
+   */
+  readonly bytes?: Uint8Array
 }
 
 export interface PutOptions {

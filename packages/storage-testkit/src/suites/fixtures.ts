@@ -49,6 +49,11 @@ export const expectStored = Effect.fnUntraced(function*(
   const artifact = Option.getOrThrow(found)
   assert.strictEqual(artifact.info.size, bytes.byteLength, "info.size")
   assert.deepStrictEqual(artifact.info.metadata, metadata, "info.metadata")
+  if (artifact.bytes !== undefined) {
+    // A backend that offers the whole body in memory must offer exactly it.
+    assert.strictEqual(artifact.bytes.byteLength, bytes.byteLength, "bytes.byteLength")
+    assert.strictEqual(sha256(artifact.bytes), sha256(bytes), "SHA-256 of the in-memory bytes")
+  }
   const read = yield* digestOf(artifact.body)
   assert.strictEqual(read.size, bytes.byteLength, "number of bytes read")
   assert.strictEqual(read.sha256, sha256(bytes), "SHA-256 of the bytes read")

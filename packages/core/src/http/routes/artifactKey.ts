@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { HttpRouter } from "effect/http"
 import type { Team } from "../../access/Team.ts"
-import { ArtifactHash } from "../../domain/ArtifactHash.ts"
+import { ArtifactHash, isArtifactHash } from "../../domain/ArtifactHash.ts"
 import type { ArtifactKey } from "../../storage/ArtifactStorage.ts"
 import type { ApiError } from "../ApiError.ts"
 import { decodeOrBadRequest } from "../decode.ts"
@@ -10,5 +10,7 @@ const decodeHash = decodeOrBadRequest(ArtifactHash, "artifact hash")
 
 /** The artifact a `/v8/artifacts/:hash` request addresses, in its team's namespace. */
 export const artifactKey = (team: Team): Effect.Effect<ArtifactKey, ApiError, HttpRouter.RouteContext> =>
-  Effect.flatMap(HttpRouter.params, (params) =>
-    Effect.map(decodeHash(params["hash"]), (hash) => ({ namespace: team.id, hash })))
+  Effect.flatMap(HttpRouter.params, ({ hash }) =>
+    hash !== undefined && isArtifactHash(hash)
+      ? Effect.succeed({ namespace: team.id, hash })
+      : Effect.map(decodeHash(hash), (decoded) => ({ namespace: team.id, hash: decoded })))

@@ -8,10 +8,10 @@ import type { ArtifactKey } from "../../storage/ArtifactStorage.ts"
 import { notFound, storageFailure } from "../ApiError.ts"
 import type { ApiError } from "../ApiError.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
-import { authorizeTeam, recordActivity } from "../RequestContext.ts"
+import { authorizeTeam, missSampling, recordActivity } from "../RequestContext.ts"
 import { RequestState } from "../RequestState.ts"
 import type { Services } from "../Services.ts"
-import { countFlowingBytes, countLookups } from "../../observability/metrics.ts"
+import { countArtifactBytes, countFlowingBytes, countLookups } from "../../observability/metrics.ts"
 import { artifactKey } from "./artifactKey.ts"
 import { artifactResponseHeaders } from "./artifactHeaders.ts"
 
@@ -52,7 +52,7 @@ export const serveArtifact = (
     const operation = request.method === "HEAD" ? "head" : "get"
     const teamLabel = services.teamLabels.of(team.id)
     const miss = () =>
-      recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash: key.hash } }).pipe(
+      recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash: key.hash } }, missSampling).pipe(
         Effect.andThen(countLookups(teamLabel, operation, "miss")),
         Effect.andThen(Effect.fail(missing()))
       )
@@ -68,7 +68,7 @@ export const serveArtifact = (
       Effect.catchTag("StorageError", storageFailure("read the artifact"))
     )
     if (Option.isNone(artifact)) return yield* miss()
-    const { body, info } = artifact.value
+    const { body, bytes, info } = artifact.value
     yield* countLookups(teamLabel, "get", "hit")
     yield* recordActivity(services, request, {
       type: "artifact.downloaded",
@@ -76,8 +76,18 @@ export const serveArtifact = (
       principal,
       data: { hash: key.hash, size: info.size }
     })
+    if (bytes !== undefined) {
+      yield* countArtifactBytes(teamLabel, "out", bytes.byteLength)
+      return bufferedArtifactResponse(bytes, info)
+    }
     return artifactResponse(countFlowingBytes(body, teamLabel, "out"), info, (yield* RequestState).requestId)
   })
+
+/** A small artifact the backend read whole: one buffer, no stream to run. */
+const bufferedArtifactResponse = (bytes: Uint8Array, info: ArtifactInfo): HttpServerResponse.HttpServerResponse => {
+  const { "content-type": contentType, "content-length": _, ...headers } = artifactResponseHeaders(info)
+  return HttpServerResponse.uint8Array(bytes, { contentType, headers })
+}
 
 /**
  * The 200 answer carrying an artifact's bytes and its `x-artifact-*` headers.

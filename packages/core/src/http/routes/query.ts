@@ -7,7 +7,7 @@ import { jsonLimits, readJsonBody } from "../body.ts"
 import type { JsonLimits } from "../body.ts"
 import { decodeOrBadRequest } from "../decode.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
-import { authorizeTeam, recordActivity } from "../RequestContext.ts"
+import { authorizeTeam, missSampling, recordActivity } from "../RequestContext.ts"
 import type { Services } from "../Services.ts"
 import { countLookups } from "../../observability/metrics.ts"
 
@@ -71,7 +71,7 @@ export const query = (services: Services) => {
       yield* countLookups(teamLabel, "query", "miss", misses)
       for (const [hash, hit] of entries) {
         if (hit === null) {
-          yield* recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash } })
+          yield* recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash } }, missSampling)
         }
       }
       return HttpServerResponse.jsonUnsafe(Object.fromEntries(entries))
