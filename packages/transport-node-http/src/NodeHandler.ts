@@ -56,13 +56,18 @@ export const makeNodeHandler: (options?: NodeHandlerOptions) => Effect.Effect<No
 /**
  * Closes the connection if the request's body has not fully arrived within
  * `millis`. A request without a body is complete once its headers are in, so
- * a long download is never cut.
+ * a long download is never cut, and needs no timer at all: most requests
+ * (every GET and HEAD turbo sends) declare none.
  */
 const closeIfBodyIsLate = (request: IncomingMessage, response: ServerResponse, millis: number): void => {
-  if (request.complete) return
+  if (request.complete || !declaresBody(request)) return
   const timer = setTimeout(() => {
     if (!request.complete) request.socket.destroy()
   }, millis)
   timer.unref()
   response.once("close", () => clearTimeout(timer))
 }
+
+/** Whether the request announces a body (RFC 9112 §6.3: only Content-Length or Transfer-Encoding do). */
+const declaresBody = ({ headers }: IncomingMessage): boolean =>
+  headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"] !== "0")

@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import { CacheIndex } from "../index/CacheIndex.ts"
 import type { CacheIndexShape } from "../index/CacheIndex.ts"
+import { withChildSpan } from "./spans.ts"
 
 /**
  * Runs every cache index call in a span named after it (`index.listArtifacts`,
@@ -10,16 +11,15 @@ import type { CacheIndexShape } from "../index/CacheIndex.ts"
  */
 export const instrumentIndex = (index: CacheIndexShape): CacheIndexShape => {
   const instrumented: Record<string, unknown> = {}
-  const options = { captureStackTrace: false } as const
   for (const [name, member] of Object.entries(index)) {
     const spanName = `index.${name}`
     instrumented[name] = typeof member === "function"
       ? (...args: Array<unknown>) => {
         const result = (member as (...args: Array<unknown>) => unknown)(...args)
-        return Effect.isEffect(result) ? Effect.withSpan(result, spanName, options) : result
+        return Effect.isEffect(result) ? withChildSpan(result, spanName) : result
       }
       : Effect.isEffect(member)
-      ? Effect.withSpan(member, spanName, options)
+      ? withChildSpan(member, spanName)
       : member
   }
   return instrumented as unknown as CacheIndexShape

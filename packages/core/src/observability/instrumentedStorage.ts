@@ -2,6 +2,7 @@ import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
 import { ArtifactStorage, StorageError } from "../storage/ArtifactStorage.ts"
 import type { ArtifactKey, ArtifactStorageShape, StoredArtifact } from "../storage/ArtifactStorage.ts"
 import { countStorageError, observeStorageCall } from "./metrics.ts"
+import { withChildSpan } from "./spans.ts"
 
 /** Whether the backend failed: a put whose body failed (the client went away) or an interruption is not its fault. */
 const storageFailed = (exit: Exit.Exit<unknown, unknown>): boolean => {
@@ -9,9 +10,6 @@ const storageFailed = (exit: Exit.Exit<unknown, unknown>): boolean => {
   const error = Cause.findErrorOption(exit.cause)
   return Option.isNone(error) || error.value instanceof StorageError
 }
-
-// A stack trace per call would cost more than the call's own bookkeeping.
-const traceOptions = { captureStackTrace: false } as const
 
 /**
  * Times every storage call (`hoard_storage_operation_duration_seconds`,
@@ -27,15 +25,13 @@ export const instrumentStorage = (storage: ArtifactStorageShape): ArtifactStorag
   const observed = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>, key?: ArtifactKey) =>
     Effect.suspend(() => {
       const started = performance.now()
-      return effect.pipe(
-        Effect.onExit((exit) => observeStorageCall(operation, backend, performance.now() - started, storageFailed(exit))),
-        Effect.withSpan(`storage.${operation}`, {
-          attributes: {
-            "hoard.storage.backend": backend,
-            ...(key !== undefined && { "hoard.team.id": key.namespace, "hoard.artifact.hash": key.hash })
-          }
-        }, traceOptions)
-      )
+      const timed = Effect.onExit(effect, (exit) => observeStorageCall(operation, backend, performance.now() - started, storageFailed(exit)))
+      return withChildSpan(timed, `storage.${operation}`, {
+        attributes: {
+          "hoard.storage.backend": backend,
+          ...(key !== undefined && { "hoard.team.id": key.namespace, "hoard.artifact.hash": key.hash })
+        }
+      })
     })
   const observedStream = <A, E>(operation: string, stream: Stream.Stream<A, E>) =>
     Stream.unwrap(Effect.sync(() => {

@@ -61,7 +61,7 @@ export const DownloadsHandlers = HttpApiBuilder.group(
           team,
           principal: undefined,
           key: { namespace: team.id, hash },
-          missing: () => notFound(`artifact ${hash} of team ${team.slug} is no longer stored`)
+          missing: Effect.failSync(() => notFound(`artifact ${hash} of team ${team.slug} is no longer stored`))
         })
         return HttpServerResponse.setHeaders(response, {
           "content-disposition": `attachment; filename="${hash}"`,

@@ -5,7 +5,7 @@ import type { ArtifactInfo } from "../../domain/ArtifactMetadata.ts"
 import type { Team } from "../../access/Team.ts"
 import type { Principal } from "../../auth/Auth.ts"
 import type { ArtifactKey } from "../../storage/ArtifactStorage.ts"
-import { notFound, storageFailure } from "../ApiError.ts"
+import { errorResponse, notFound, storageFailure } from "../ApiError.ts"
 import type { ApiError } from "../ApiError.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
 import { authorizeTeam, missSampling, recordActivity } from "../RequestContext.ts"
@@ -29,14 +29,17 @@ export const download = (services: Services) => (request: HttpServerRequest.Http
       team,
       principal,
       key,
-      missing: () => notFound(`no artifact ${key.hash} for team ${team.slug}`)
+      // A miss is turbo's most common answer, not a failure: answered here
+      // rather than failed up to the app's error handler.
+      missing: Effect.map(Effect.service(RequestState), ({ requestId }) =>
+        errorResponse(notFound(`no artifact ${key.hash} for team ${team.slug}`), requestId))
     })
   })
 
 /**
  * Answers a GET or HEAD for one artifact: its bytes (GET) with its
  * `x-artifact-*` headers, recording `artifact.downloaded`; on a miss, records
- * `artifact.missed` and fails with `missing()`.
+ * `artifact.missed` and answers `missing` (a 404, or a failure).
  */
 export const serveArtifact = (
   services: Services,
@@ -45,7 +48,7 @@ export const serveArtifact = (
     readonly team: Team
     readonly principal: Principal | undefined
     readonly key: ArtifactKey
-    readonly missing: () => ApiError
+    readonly missing: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError>
   }
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> =>
   Effect.gen(function*() {
@@ -54,7 +57,7 @@ export const serveArtifact = (
     const miss = () =>
       recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash: key.hash } }, missSampling).pipe(
         Effect.andThen(countLookups(teamLabel, operation, "miss")),
-        Effect.andThen(Effect.fail(missing()))
+        Effect.andThen(missing)
       )
     if (operation === "head") {
       const info = yield* services.storage.head(key).pipe(
