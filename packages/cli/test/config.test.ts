@@ -461,4 +461,15 @@ describe("observability settings", () => {
       const short = yield* Effect.flip(resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_METRICS_TOKEN: "short secret" }, {}))
       assert.strictEqual(short.message, "invalid HOARD_METRICS_TOKEN: a metrics token is at least 16 characters, without spaces")
     }))
+
+  it.effect("fsync: on by default; off from a flag, HOARD_FSYNC or the config file; anything else is one clear error", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory" }, {}, {})).fsync, true)
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory", fsync: "off" }, {}, {})).fsync, false)
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_FSYNC: "off" }, {})).fsync, false)
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory" }, {}, { fsync: "off" })).fsync, false)
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory", fsync: "on" }, { HOARD_FSYNC: "off" }, {})).fsync, true)
+      const bad = yield* Effect.flip(resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_FSYNC: "sometimes" }, {}))
+      assert.strictEqual(bad.message, `invalid HOARD_FSYNC "sometimes": fsync is on or off`)
+    }))
 })

@@ -23,6 +23,13 @@ export interface FsStorageOptions {
   readonly staleTempFileAge?: Duration.Input
   /** How often, while running, temp files of crashed uploads are swept. Default 5 minutes. */
   readonly tempSweepInterval?: Duration.Input
+  /**
+   * Flush each upload's data to disk before renaming it into place, so a
+   * stored artifact survives a power loss. Default `true`. With `false` a
+   * crash may lose the newest uploads, and a file it left shorter than its
+   * header says is a miss (removed as corrupt), never served.
+   */
+  readonly fsync?: boolean
 }
 
 /** An `ArtifactStorage` on a directory, with what it has found there. */
@@ -37,13 +44,14 @@ export interface FsStorageShape extends ArtifactStorageShape {
  * says) is a miss for get, head and list alike: it is removed, logged once
  * and counted in `corruptEntries`. File-system failures stay StorageErrors.
  */
-export const make = (root: string): FsStorageShape => {
+export const make = (root: string, options: Pick<FsStorageOptions, "fsync"> = {}): FsStorageShape => {
+  const fsync = options.fsync ?? true
   const corrupt = makeCorruptEntries()
   return {
     backend: "fs",
     put: (key, body, { metadata, size }) =>
       Effect.flatMap(Clock.currentTimeMillis, (createdAt) =>
-        writeArtifact(artifactPath(root, key), body, { size, createdAt, metadata })),
+        writeArtifact(artifactPath(root, key), body, { size, createdAt, metadata }, { fsync })),
 
     get: (key) => {
       const path = artifactPath(root, key)
@@ -143,6 +151,6 @@ export const layer = (options: FsStorageOptions): Layer.Layer<ArtifactStorage, S
       // Wall-clock time, because it is compared with file modification times.
       yield* prepareDirectory(root, Date.now(), staleAfterMs)
       yield* Effect.forkScoped(Effect.forever(Effect.delay(sweepOnce(root, staleAfterMs), intervalMs)))
-      return make(root)
+      return make(root, options)
     })
   )

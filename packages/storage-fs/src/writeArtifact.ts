@@ -70,15 +70,22 @@ const writeFully = async (handle: FileHandle, buffers: ReadonlyArray<Uint8Array>
   }
 }
 
+export interface WriteOptions {
+  /** Flush the data to disk before the rename (see `commit`). */
+  readonly fsync: boolean
+}
+
 /**
  * Makes the complete temp file the artifact: flush its data to disk, then
  * atomically rename it over the target. The data is on disk before the name
  * points at it, so a crash never leaves a torn artifact. The directory is not
  * fsynced: after a crash the newest renames may be lost, which for a cache
- * means a miss, and saves a second fsync on every upload.
+ * means a miss, and saves a second fsync on every upload. Without `fsync` a
+ * crash can leave a renamed file shorter than its header says: reads check
+ * the length, so it is a miss (and removed), never served.
  */
-const commit = async (temp: TempFile, target: string): Promise<void> => {
-  await temp.handle.sync()
+const commit = async (temp: TempFile, target: string, { fsync }: WriteOptions): Promise<void> => {
+  if (fsync) await temp.handle.sync()
   temp.closed = true
   await temp.handle.close()
   await rename(temp.path, target)
@@ -128,14 +135,15 @@ const writeHeaderAndBody = <E>(
 export const writeArtifact = <E>(
   target: string,
   body: Stream.Stream<Uint8Array, E>,
-  info: ArtifactInfo
+  info: ArtifactInfo,
+  options: WriteOptions
 ): Effect.Effect<void, StorageError | E> =>
   Effect.acquireUseRelease(
     Effect.tryPromise({ try: () => createTemp(dirname(target)), catch: ioError("put", `create a temp file beside ${target}`) }),
     (temp) =>
       writeHeaderAndBody(temp, encodeHeader(info), body, info.size).pipe(
         Effect.andThen(
-          Effect.uninterruptible(Effect.tryPromise({ try: () => commit(temp, target), catch: ioError("put", `store ${target}`) }))
+          Effect.uninterruptible(Effect.tryPromise({ try: () => commit(temp, target, options), catch: ioError("put", `store ${target}`) }))
         )
       ),
     (temp, exit) => (exit._tag === "Success" ? Effect.void : Effect.promise(() => discardTemp(temp)))

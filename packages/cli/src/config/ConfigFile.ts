@@ -85,6 +85,7 @@ export const ConfigFile = Schema.Struct({
   redis: Schema.optionalKey(fields.redis),
   logFormat: Schema.optionalKey(fields.logFormat),
   accessLog: Schema.optionalKey(fields.accessLog),
+  fsync: Schema.optionalKey(fields.fsync),
   metricsPort: Schema.optionalKey(fields.metricsPort),
   metricsToken: Schema.optionalKey(fields.metricsToken),
   otlpEndpoint: Schema.optionalKey(fields.otlpEndpoint)

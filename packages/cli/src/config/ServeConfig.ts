@@ -34,6 +34,7 @@ export interface ServeFlags {
   readonly redis?: string | undefined
   readonly logFormat?: string | undefined
   readonly accessLog?: string | undefined
+  readonly fsync?: string | undefined
   readonly metricsPort?: string | undefined
   readonly metricsToken?: string | undefined
   readonly otlpEndpoint?: string | undefined
@@ -97,6 +98,8 @@ export interface ServeConfig {
   readonly logFormat: LogFormat
   /** One info line per request. */
   readonly accessLog: boolean
+  /** Directory storage fsyncs each upload before it counts as stored. */
+  readonly fsync: boolean
   /** A second listener serving only `/metrics` without auth; none: not served there. */
   readonly metricsPort?: number | undefined
   /** `/metrics` on the main port behind this bearer token; none: not served there. */
@@ -139,6 +142,7 @@ const flagSource = (flags: ServeFlags): Source => ({
     redis: flags.redis,
     logFormat: flags.logFormat,
     accessLog: flags.accessLog,
+    fsync: flags.fsync,
     metricsPort: flags.metricsPort,
     metricsToken: flags.metricsToken,
     otlpEndpoint: flags.otlpEndpoint,
@@ -257,6 +261,7 @@ const settings = Config.all({
   redis: Config.option(setting("redis", Schema.Redacted(fields.redis))),
   logFormat: setting("logFormat", fields.logFormat).pipe(Config.withDefault(defaults.logFormat(process.stdout.isTTY === true))),
   accessLog: setting("accessLog", fields.accessLog).pipe(Config.map((value) => value === "on"), Config.withDefault(defaults.accessLog)),
+  fsync: setting("fsync", fields.fsync).pipe(Config.map((value) => value === "on"), Config.withDefault(defaults.fsync)),
   metricsPort: Config.option(setting("metricsPort", fields.metricsPort)),
   metricsToken: Config.option(setting("metricsToken", Schema.Redacted(fields.metricsToken))),
   otlpEndpoint: Config.option(setting("otlpEndpoint", fields.otlpEndpoint))

@@ -29,6 +29,7 @@ export const reasons = {
   maxConnections: "the most connections at once is a whole number above 0",
   logFormat: `a log format is one of ${logFormats.join(", ")}`,
   accessLog: "the access log is on or off",
+  fsync: "fsync is on or off",
   metricsPort: "a metrics port is an integer from 0 to 65535",
   metricsToken: "a metrics token is at least 16 characters, without spaces",
   otlpEndpoint: "an OTLP endpoint is an http:// or https:// base URL, e.g. http://collector:4318"
@@ -100,6 +101,8 @@ export const fields = {
   logFormat: Schema.Literals(logFormats).annotate({ message: reasons.logFormat }),
   /** One info line per request: `on` or `off`. */
   accessLog: Schema.Literals(["on", "off"]).annotate({ message: reasons.accessLog }),
+  /** Directory storage flushes each upload to disk before it counts as stored: `on` or `off`. */
+  fsync: Schema.Literals(["on", "off"]).annotate({ message: reasons.fsync }),
   /** A second listener, on the same host, serving only `/metrics` without auth. */
   metricsPort: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })).annotate({ message: reasons.metricsPort }),
   /** The bearer token `/metrics` on the main port answers to (and no cache token). */
@@ -150,6 +153,8 @@ export const defaults = {
   /** Pretty for a person at a terminal, JSON for a log collector. */
   logFormat: (stdoutIsTty: boolean): LogFormat => stdoutIsTty ? "pretty" : "json",
   accessLog: true,
+  /** A stored upload survives a power loss. */
+  fsync: true,
   /** The `service.name` spans carry, unless `OTEL_SERVICE_NAME` says otherwise. */
   serviceName: "hoard"
 } as const
@@ -174,6 +179,7 @@ export const shownDefaults: Partial<Record<SettingKey, string>> = {
   config: `./${defaults.configFile} when present`,
   logFormat: "json when stdout is not a terminal, else pretty",
   accessLog: "on",
+  fsync: "on",
   metricsPort: "none",
   metricsToken: "none; with neither this nor --metrics-port, /metrics is not served",
   otlpEndpoint: "none (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT), tracing off"

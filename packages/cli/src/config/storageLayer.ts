@@ -37,13 +37,20 @@ export const storageKind = (spec: string): StorageKind => {
   return cloudStorageSchemes[scheme] === undefined ? { kind: "unsupported" } : { kind: "cloud", scheme }
 }
 
+/** What applies to one kind of storage only. */
+export interface StorageSettings {
+  /** Directory storage: fsync each upload before it counts as stored (`--fsync`). Default `true`. */
+  readonly fsync?: boolean | undefined
+}
+
 /**
  * Turns the `--storage` value into a storage layer: `memory` or
  * `memory:<size>`, a directory path or `file://` URL, or a cloud URL.
  */
 export const storageFromSpec = (
   spec: string,
-  env: Record<string, string | undefined> = process.env
+  env: Record<string, string | undefined> = process.env,
+  settings: StorageSettings = {}
 ): Effect.Effect<StorageChoice, ConfigError> => {
   const classified = storageKind(spec)
   switch (classified.kind) {
@@ -59,7 +66,10 @@ export const storageFromSpec = (
       })
     }
     case "fs":
-      return Effect.succeed({ layer: FsStorage.layer({ directory: classified.directory }), description: `fs ${classified.directory}` })
+      return Effect.succeed({
+        layer: FsStorage.layer({ directory: classified.directory, fsync: settings.fsync ?? true }),
+        description: `fs ${classified.directory}${settings.fsync === false ? " (no fsync)" : ""}`
+      })
     case "cloud":
       return Effect.promise(cloudStorageSchemes[classified.scheme]!).pipe(
         Effect.flatMap((fromUrl) => fromUrl(spec, env)),
