@@ -2,7 +2,7 @@ import autocannon from "autocannon"
 import type { LoadResult } from "./loadResult.ts"
 import { downloadHeaders, uploadHeaders } from "./protocol.ts"
 
-/** Small requests (1 KiB GET and PUT) through autocannon, for a fixed duration. */
+/** Small requests (1 KiB GET and PUT, GET misses) through autocannon, for a fixed duration. */
 export interface SmallRequestSpec {
   readonly baseUrl: string
   readonly method: "GET" | "PUT"
@@ -11,6 +11,8 @@ export interface SmallRequestSpec {
   readonly durationSeconds: number
   /** The path of the n-th request (autocannon calls it for every request). */
   readonly pathFor: (sequence: number) => string
+  /** The status every answer must have (a GET miss expects 404); any 2xx when unset. */
+  readonly expectedStatus?: number
 }
 
 export const runAutocannonLoad = async (spec: SmallRequestSpec): Promise<LoadResult> => {
@@ -26,13 +28,20 @@ export const runAutocannonLoad = async (spec: SmallRequestSpec): Promise<LoadRes
     ...(body !== undefined && { body }),
     requests: [{ setupRequest: (request) => ({ ...request, path: spec.pathFor(sequence++) }) }]
   })
-  const succeeded = result["2xx"]
-  const failed = result.errors + result.non2xx
+  const answered = result["1xx"] + result["2xx"] + result["3xx"] + result["4xx"] + result["5xx"]
+  const succeeded =
+    spec.expectedStatus === undefined ? result["2xx"] : (result.statusCodeStats?.[`${spec.expectedStatus}`]?.count ?? 0)
+  const wrongStatus = answered - succeeded
+  const failed = result.errors + wrongStatus
+  const expected = spec.expectedStatus === undefined ? "2xx" : String(spec.expectedStatus)
   return {
     requests: succeeded,
-    bytes: succeeded * spec.size,
+    // A miss moves no artifact bytes.
+    bytes: spec.expectedStatus === undefined ? succeeded * spec.size : 0,
     seconds: result.duration,
     errors: failed,
-    firstError: failed === 0 ? undefined : `${result.errors} connection errors (${result.timeouts} timeouts), ${result.non2xx} non-2xx answers`
+    firstError:
+      failed === 0 ? undefined : `${result.errors} connection errors (${result.timeouts} timeouts), ${wrongStatus} answers other than ${expected}`,
+    latencyP99Ms: result.latency.p99
   }
 }

@@ -17,14 +17,26 @@ export interface BenchConfig {
   readonly bigUploadMiB: number
   /** `BENCH_ONLY`: a regular expression; only rows whose id matches run (e.g. `put-50MiB`). */
   readonly only: RegExp | undefined
-  /** `BENCH_TMPDIR`: where both servers store artifacts (same file system for both). */
+  /** `BENCH_TMPDIR`: where the servers store artifacts (same file system for all three). */
   readonly tmpRoot: string
   /** `BENCH_HOARD_NODE_ARGS`: extra node flags for the Hoard process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
   readonly hoardNodeArgs: ReadonlyArray<string>
+  /** `BENCH_HOARD_ARGS`: extra arguments appended to `hoard serve`, e.g. to measure another durability setting. */
+  readonly hoardArgs: ReadonlyArray<string>
+  /**
+   * `BENCH_HOARD_BIN`: the `hoard` bin to run instead of this checkout's, e.g.
+   * `/tmp/before/packages/cli/src/bin.ts` in a git worktree of an earlier
+   * commit, to measure before and after with the same harness.
+   */
+  readonly hoardBin: string | undefined
   /** `BENCH_RAW_NODE_ARGS`: extra node flags for the raw server process (to profile it the same way). */
   readonly rawNodeArgs: ReadonlyArray<string>
+  /** `BENCH_TRRC_NODE_ARGS`: extra node flags for the turborepo-remote-cache process. */
+  readonly trrcNodeArgs: ReadonlyArray<string>
   /** `BENCH_RAW_FSYNC=1`: the raw server fsyncs each upload before the rename, as Hoard does. */
   readonly rawFsync: boolean
+  /** `BENCH_PIN=0` turns CPU pinning off (on by default: bench on one CPU, servers on another, via taskset). */
+  readonly pin: boolean
   /** `BENCH_RESULTS`: where the JSON results go. */
   readonly resultsFile: string
 }
@@ -41,6 +53,9 @@ export const positiveInt = (name: string, fallback: number, min = 1): number => 
 /** A yes/no setting from the environment: `1`, `true` or `yes`. */
 export const flag = (name: string): boolean => ["1", "true", "yes"].includes((process.env[name] ?? "").toLowerCase())
 
+/** A list of arguments from the environment, split on white space. */
+const words = (name: string): ReadonlyArray<string> => (process.env[name] ?? "").split(/\s+/u).filter(Boolean)
+
 export const readConfig = (benchDirectory: string): BenchConfig => {
   const quick = flag("BENCH_QUICK")
   const only = process.env["BENCH_ONLY"]
@@ -53,9 +68,13 @@ export const readConfig = (benchDirectory: string): BenchConfig => {
     bigUploadMiB: positiveInt("BENCH_BIG_UPLOAD_MIB", 500),
     only: only === undefined || only === "" ? undefined : new RegExp(only, "u"),
     tmpRoot: resolve(process.env["BENCH_TMPDIR"] ?? tmpdir()),
-    hoardNodeArgs: (process.env["BENCH_HOARD_NODE_ARGS"] ?? "").split(/\s+/u).filter(Boolean),
-    rawNodeArgs: (process.env["BENCH_RAW_NODE_ARGS"] ?? "").split(/\s+/u).filter(Boolean),
+    hoardNodeArgs: words("BENCH_HOARD_NODE_ARGS"),
+    hoardArgs: words("BENCH_HOARD_ARGS"),
+    hoardBin: process.env["BENCH_HOARD_BIN"] ? resolve(process.env["BENCH_HOARD_BIN"]) : undefined,
+    rawNodeArgs: words("BENCH_RAW_NODE_ARGS"),
+    trrcNodeArgs: words("BENCH_TRRC_NODE_ARGS"),
     rawFsync: flag("BENCH_RAW_FSYNC"),
+    pin: !["0", "false", "no"].includes((process.env["BENCH_PIN"] ?? "").toLowerCase()),
     resultsFile: resolve(process.env["BENCH_RESULTS"] ?? resolve(benchDirectory, "results", "latest.json"))
   }
 }

@@ -9,4 +9,6 @@ export interface LoadResult {
   /** Failed requests: connection errors, timeouts, unexpected statuses, short bodies. */
   readonly errors: number
   readonly firstError: string | undefined
+  /** 99th-percentile latency in ms, when the load generator measures it (autocannon). */
+  readonly latencyP99Ms?: number
 }

@@ -1,7 +1,8 @@
 /**
- * `pnpm bench`: Hoard and a minimal raw node:http server, side by side, on the
- * same machine and file system. Prints a table of Hoard / raw ratios with
- * PASS/MISS per row and writes every round to bench/results/latest.json.
+ * `pnpm bench:fs`: Hoard, turborepo-remote-cache (the incumbent peer) and a
+ * minimal raw node:http server, side by side, on the same machine and file
+ * system. Prints a table of Hoard ÷ trrc and Hoard ÷ raw ratios with PASS/MISS
+ * per row and writes every round to bench/results/latest.json.
  * Progress goes to stderr, the report to stdout. See bench/README.md.
  */
 import { mkdtempSync, rmSync } from "node:fs"
@@ -11,14 +12,17 @@ import { readConfig } from "./config.ts"
 import type { BenchConfig } from "./config.ts"
 import { formatLoad, loadAverage, machineFacts } from "./machine.ts"
 import { memoryScenarios, runMemoryPhase } from "./memoryPhase.ts"
+import { setUpPinning } from "./pinning.ts"
 import { prepopulate } from "./prepopulate.ts"
+import { checkProtocol } from "./protocolCheck.ts"
 import { renderReport } from "./report.ts"
 import { writeResults } from "./results.ts"
 import { throughputRows } from "./rows.ts"
 import { monitorRss } from "./rssMonitor.ts"
-import { startServerPair, stopServerPair } from "./servers.ts"
-import type { ServerOptions } from "./servers.ts"
-import { summarizeMemory, summarizeThroughput } from "./summarize.ts"
+import type { RssMonitor } from "./rssMonitor.ts"
+import { perServer, serverKinds, startServers, stopServers, trrcVersion } from "./servers.ts"
+import type { ServerKind, ServerOptions } from "./servers.ts"
+import { summarizeLatency, summarizeMemory, summarizeThroughput } from "./summarize.ts"
 import type { MemorySummary, ThroughputSummary } from "./summarize.ts"
 import { runThroughputPhase } from "./throughputPhase.ts"
 
@@ -30,26 +34,37 @@ const log = (line: string): void => {
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`)
 }
 
-const serverOptions = (config: BenchConfig, workDirectory: string): ServerOptions => ({
+const serverOptions = (config: BenchConfig, workDirectory: string, serverCpu: number | undefined): ServerOptions => ({
   workDirectory,
   repoRoot,
   hoardNodeArgs: config.hoardNodeArgs,
+  hoardArgs: config.hoardArgs,
+  hoardBin: config.hoardBin,
   rawNodeArgs: config.rawNodeArgs,
-  rawFsync: config.rawFsync
+  trrcNodeArgs: config.trrcNodeArgs,
+  rawFsync: config.rawFsync,
+  serverCpu
 })
 
-const runThroughput = async (config: BenchConfig, workDirectory: string) => {
+interface ThroughputOutcome {
+  readonly summaries: Array<ThroughputSummary>
+  readonly peakRss: Record<ServerKind, number> | undefined
+}
+
+const runThroughput = async (options: ServerOptions, config: BenchConfig): Promise<ThroughputOutcome> => {
   const rows = throughputRows.filter((row) => config.only?.test(row.id) ?? true)
   if (rows.length === 0) return { summaries: [], peakRss: undefined }
-  log(`starting Hoard and the raw server for ${rows.length} throughput rows`)
-  const servers = await startServerPair(serverOptions(config, workDirectory))
-  const monitors = { hoard: monitorRss(servers.hoard.pid), raw: monitorRss(servers.raw.pid) }
+  log(`starting Hoard, turborepo-remote-cache and the raw server for ${rows.length} throughput rows`)
+  const servers = await startServers(options)
+  const monitors: Record<ServerKind, RssMonitor> = perServer((kind) => monitorRss(servers[kind].pid))
   try {
-    log(`Hoard pid ${servers.hoard.pid} at ${servers.hoard.url}; raw pid ${servers.raw.pid} at ${servers.raw.url}`)
-    log("pre-populating the artifacts GET rows read")
+    log(serverKinds.map((kind) => `${kind} pid ${servers[kind].pid} at ${servers[kind].url}`).join("; "))
+    log("checking each server answers the benchmark's requests, then pre-populating the artifacts GET rows read")
     const downloadSizes = [...new Set(rows.filter((row) => row.kind === "get").map((row) => row.size))]
-    await prepopulate(servers.hoard, downloadSizes)
-    await prepopulate(servers.raw, downloadSizes)
+    for (const kind of serverKinds) {
+      await checkProtocol(servers[kind])
+      await prepopulate(servers[kind], downloadSizes)
+    }
     const samples = await runThroughputPhase(rows, servers, {
       rounds: config.rounds,
       durationSeconds: config.durationSeconds,
@@ -57,45 +72,45 @@ const runThroughput = async (config: BenchConfig, workDirectory: string) => {
       log,
       monitors
     })
-    return {
-      summaries: samples.map(summarizeThroughput),
-      peakRss: { hoard: monitors.hoard.overallPeakBytes(), raw: monitors.raw.overallPeakBytes() }
-    }
+    return { summaries: samples.map(summarizeThroughput), peakRss: perServer((kind) => monitors[kind].overallPeakBytes()) }
   } finally {
-    monitors.hoard.stop()
-    monitors.raw.stop()
-    await stopServerPair(servers)
+    for (const kind of serverKinds) monitors[kind].stop()
+    await stopServers(servers)
     log("servers stopped; removing their artifacts")
-    rmSync(workDirectory, { recursive: true, force: true })
+    rmSync(options.workDirectory, { recursive: true, force: true })
   }
 }
 
-const runMemory = async (config: BenchConfig, workDirectory: string): Promise<Array<MemorySummary>> => {
+const runMemory = async (options: ServerOptions, config: BenchConfig): Promise<Array<MemorySummary>> => {
   const scenarios = memoryScenarios(config.bigUploadMiB).filter((scenario) => config.only?.test(scenario.id) ?? true)
   if (scenarios.length === 0) return []
   log(`peak RSS during ${scenarios.length} upload bursts, ${config.memoryRounds} round(s), fresh servers`)
-  const samples = await runMemoryPhase(scenarios, serverOptions(config, workDirectory), config.memoryRounds, log)
+  const samples = await runMemoryPhase(scenarios, options, config.memoryRounds, log)
   return samples.map(summarizeMemory)
 }
 
 const main = async (): Promise<void> => {
   installCleanupHandlers()
   const config = readConfig(benchDirectory)
+  const pinning = setUpPinning(config.pin)
   const startedAt = new Date()
   const work = mkdtempSync(join(config.tmpRoot, "hoard-bench-"))
   const untrack = trackDirectory(work)
   try {
     const machine = machineFacts(work)
     log(`node ${machine.node}, ${machine.cores} cores, load ${formatLoad(machine.loadAverage)}, storage ${work} (${machine.storageFileSystem})`)
-    const throughput: { summaries: Array<ThroughputSummary>; peakRss: { hoard: number; raw: number } | undefined } =
-      await runThroughput(config, join(work, "throughput"))
-    const memory = await runMemory(config, join(work, "memory"))
+    log(`CPU pinning ${pinning.description}`)
+    const throughput = await runThroughput(serverOptions(config, join(work, "throughput"), pinning.serverCpu), config)
+    const memory = await runMemory(serverOptions(config, join(work, "memory"), pinning.serverCpu), config)
     const report = {
       config,
       machine,
+      pinning: pinning.description,
+      trrcVersion: trrcVersion(),
       loadAtEnd: loadAverage(),
       elapsedSeconds: (performance.now() - started) / 1000,
       throughput: throughput.summaries,
+      latency: summarizeLatency(throughput.summaries),
       memory,
       throughputPeakRssBytes: throughput.peakRss
     }

@@ -3,7 +3,7 @@ import { readMemoryStatus } from "./procfs.ts"
 import { monitorRss } from "./rssMonitor.ts"
 import type { PhasePeak } from "./rssMonitor.ts"
 import type { ServerKind, ServerOptions } from "./servers.ts"
-import { serverKinds, startServer } from "./servers.ts"
+import { perServer, rotatedKinds, startServer } from "./servers.ts"
 import { settle } from "./settle.ts"
 import { runTransferLoad } from "./transferLoad.ts"
 import { KiB, MiB, sizeLabel } from "./units.ts"
@@ -94,18 +94,17 @@ export const runMemoryPhase = async (
   rounds: number,
   log: (line: string) => void
 ): Promise<Array<ScenarioSamples>> => {
-  const results = scenarios.map((scenario): ScenarioSamples => ({ scenario, samples: { hoard: [], raw: [] } }))
+  const results = scenarios.map((scenario): ScenarioSamples => ({ scenario, samples: perServer(() => []) }))
   for (let round = 1; round <= rounds; round++) {
     log(`memory round ${round}/${rounds}`)
     for (const [index, entry] of results.entries()) {
-      const order = (round + index) % 2 === 0 ? serverKinds : [...serverKinds].reverse()
-      for (const kind of order) {
+      for (const kind of rotatedKinds(round, index)) {
         const sample = await measureOnFreshServer(kind, entry.scenario, index, serverOptions, round)
         entry.samples[kind].push(sample)
-        const mb = (bytes: number) => (bytes / 1e6).toFixed(0)
+        const mib = (bytes: number) => (bytes / MiB).toFixed(0)
         log(
-          `  ${entry.scenario.id.padEnd(18)} ${kind.padEnd(5)} idle ${mb(sample.idleBytes)} MB, peak ${mb(sample.peak.peakBytes)} MB` +
-            ` (sampled ${mb(sample.peak.sampledBytes)}, VmHWM ${sample.peak.hwmBytes === undefined ? "n/a" : mb(sample.peak.hwmBytes)}),` +
+          `  ${entry.scenario.id.padEnd(18)} ${kind.padEnd(5)} idle ${mib(sample.idleBytes)} MiB, peak ${mib(sample.peak.peakBytes)} MiB` +
+            ` (sampled ${mib(sample.peak.sampledBytes)}, VmHWM ${sample.peak.hwmBytes === undefined ? "n/a" : mib(sample.peak.hwmBytes)}),` +
             ` ${sample.mbPerSecond.toFixed(0)} MB/s`
         )
       }

@@ -51,3 +51,20 @@ export const readCpuSeconds = (pid: number): number => {
   // utime and stime are fields 14 and 15 of the line, i.e. 11 and 12 after the name.
   return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond
 }
+
+/** Machine-wide CPU seconds so far, summed over all CPUs (the `cpu` line of /proc/stat). */
+export interface MachineCpu {
+  /** Everything but idle and iowait: user, nice, system, irq, softirq and steal. */
+  readonly busySeconds: number
+  /** Time the hypervisor gave this machine's CPUs to someone else. */
+  readonly stealSeconds: number
+}
+
+export const readMachineCpu = (): MachineCpu => {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? ""
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/u).slice(1).map(Number)
+  return {
+    busySeconds: (user + nice + system + irq + softirq + steal) / clockTicksPerSecond,
+    stealSeconds: steal / clockTicksPerSecond
+  }
+}

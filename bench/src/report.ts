@@ -1,114 +1,156 @@
 import type { BenchConfig } from "./config.ts"
 import { formatLoad } from "./machine.ts"
 import type { MachineFacts } from "./machine.ts"
-import type { MemorySummary, ThroughputSummary } from "./summarize.ts"
+import type { ServerKind } from "./servers.ts"
+import { serverKinds } from "./servers.ts"
+import { peers, targets } from "./summarize.ts"
+import type { LatencySummary, MemorySummary, Ratio, ThroughputSummary } from "./summarize.ts"
 import { formatNumber as number, formatRate as rate, renderTable, verdict } from "./table.ts"
+import { MiB } from "./units.ts"
 
 export interface ReportInput {
   readonly config: BenchConfig
   readonly machine: MachineFacts
+  /** Whether the bench and the servers were pinned to CPUs, and where. */
+  readonly pinning: string
+  readonly trrcVersion: string
   readonly loadAtEnd: readonly [number, number, number]
   readonly elapsedSeconds: number
   readonly throughput: ReadonlyArray<ThroughputSummary>
+  readonly latency: ReadonlyArray<LatencySummary>
   readonly memory: ReadonlyArray<MemorySummary>
   /** Highest RSS of each server while the throughput rows ran (information only). */
-  readonly throughputPeakRssBytes: { readonly hoard: number; readonly raw: number } | undefined
+  readonly throughputPeakRssBytes: Record<ServerKind, number> | undefined
 }
 
-const megabytes = (bytes: number): string => number(bytes / 1e6)
+const mebibytes = (bytes: number): string => number(bytes / MiB)
+
+/** "1.52 (1.31-1.70)": the median of the per-round ratios, and their range. */
+const ratioCell = (ratio: Ratio): string => {
+  const finite = ratio.rounds.filter(Number.isFinite)
+  const range = finite.length > 1 ? ` (${number(Math.min(...finite), 2)}-${number(Math.max(...finite), 2)})` : ""
+  return number(ratio.median, 2) + range
+}
+
+const resultCell = (row: ThroughputSummary): string => {
+  const failing = serverKinds.filter((kind) => row.servers[kind].errors > 0)
+  const errors = failing.map((kind) => `${kind}: ${row.servers[kind].errors} errors`).join(", ")
+  const misses = row.misses.filter((miss) => miss !== "errors")
+  const why = misses.length > 0 ? [`below ${misses.join(", ")}`] : []
+  const notes = [...why, ...(errors === "" ? [] : [errors])]
+  return verdict(row.pass) + (notes.length > 0 ? ` (${notes.join("; ")})` : "")
+}
 
 const throughputTable = (rows: ReadonlyArray<ThroughputSummary>): string =>
   renderTable(
     [
       { header: "Row", align: "left" },
       { header: "Hoard req/s", align: "right" },
-      { header: "Hoard MB/s", align: "right" },
+      { header: "trrc req/s", align: "right" },
       { header: "raw req/s", align: "right" },
-      { header: "raw MB/s", align: "right" },
-      { header: "Ratio", align: "right" },
-      { header: "per-round ratios", align: "left" },
+      { header: "Hoard MB/s", align: "right" },
+      { header: "H÷trrc (range)", align: "left" },
+      { header: "H÷raw (range)", align: "left" },
+      { header: "CPU/req H÷T", align: "right" },
       { header: "CPU/req H÷R", align: "right" },
+      { header: "others % med/max", align: "right" },
+      { header: "Target H÷T, H÷R", align: "left" },
+      { header: "Result", align: "left" }
+    ],
+    rows.map((row) => [
+      row.label,
+      rate(row.servers.hoard.requestsPerSecond),
+      rate(row.servers.trrc.requestsPerSecond),
+      rate(row.servers.raw.requestsPerSecond),
+      row.id.includes("miss") ? "-" : rate(row.servers.hoard.megabytesPerSecond),
+      ratioCell(row.ratios.trrc),
+      ratioCell(row.ratios.raw),
+      number(row.cpuRatios.trrc, 2),
+      number(row.cpuRatios.raw, 2),
+      `${number(row.othersCpuPercent.median)}/${number(row.othersCpuPercent.max)}`,
+      peers.map((peer) => `≥ ${number(row.minRatios[peer], 1)}`).join(", "),
+      resultCell(row)
+    ])
+  )
+
+const latencyTable = (rows: ReadonlyArray<LatencySummary>): string =>
+  renderTable(
+    [
+      { header: "Row", align: "left" },
+      ...serverKinds.map((kind) => ({ header: `${kind === "hoard" ? "Hoard" : kind} p99 ms`, align: "right" as const })),
       { header: "Target", align: "left" },
       { header: "Result", align: "left" }
     ],
-    rows.map((row) => {
-      const errors = row.hoard.errors + row.raw.errors
-      return [
-        row.label,
-        rate(row.hoard.requestsPerSecond),
-        row.id.startsWith("head") ? "-" : rate(row.hoard.megabytesPerSecond),
-        rate(row.raw.requestsPerSecond),
-        row.id.startsWith("head") ? "-" : rate(row.raw.megabytesPerSecond),
-        number(row.ratio, 2),
-        row.roundRatios.map((ratio) => number(ratio, 2)).join(" "),
-        number(row.cpuRatio, 2),
-        "≥ 0.80",
-        verdict(row.pass) + (errors > 0 ? ` (${errors} errors)` : "")
-      ]
-    })
+    rows.map((row) => [
+      row.label,
+      ...serverKinds.map((kind) => number(row.p99Ms[kind], 1)),
+      `Hoard ≤ ${targets.maxP99Ms} ms`,
+      verdict(row.pass)
+    ])
   )
 
 const memoryTable = (rows: ReadonlyArray<MemorySummary>): string =>
   renderTable(
     [
       { header: "Row", align: "left" },
-      { header: "Hoard idle MB", align: "right" },
-      { header: "Hoard peak MB", align: "right" },
-      { header: "raw idle MB", align: "right" },
-      { header: "raw peak MB", align: "right" },
-      { header: "Peak H÷R", align: "right" },
+      ...serverKinds.flatMap((kind) => {
+        const name = kind === "hoard" ? "Hoard" : kind
+        return [
+          { header: `${name} idle`, align: "right" as const },
+          { header: `${name} peak`, align: "right" as const }
+        ]
+      }),
       { header: "Target", align: "left" },
       { header: "Result", align: "left" }
     ],
     rows.map((row) => [
       row.label,
-      megabytes(row.hoard.idleBytes),
-      megabytes(row.hoard.peakBytes),
-      megabytes(row.raw.idleBytes),
-      megabytes(row.raw.peakBytes),
-      number(row.hoard.peakBytes / row.raw.peakBytes, 2),
-      "Hoard < 256 MB",
+      ...serverKinds.flatMap((kind) => [mebibytes(row.servers[kind].idleBytes), mebibytes(row.servers[kind].peakBytes)]),
+      `Hoard peak ≤ ${targets.maxPeakRssBytes / MiB} MiB`,
       verdict(row.pass)
     ])
   )
 
 export const renderReport = (input: ReportInput): string => {
   const { config, machine } = input
-  const all = [...input.throughput.map((row) => row.pass), ...input.memory.map((row) => row.pass)]
+  const all = [...input.throughput, ...input.latency, ...input.memory].map((row) => row.pass)
   const misses = all.filter((pass) => !pass).length
   const sections = [
-    "Hoard vs raw node:http (same machine, same file system, loopback)",
+    `Hoard vs turborepo-remote-cache ${input.trrcVersion} (trrc) vs raw node:http (same machine, same file system, loopback)`,
     `  node ${machine.node} | ${machine.cores} cores (${machine.cpuModel}) | ${machine.memoryGiB} GiB | ${machine.platform}`,
+    `  CPU pinning: ${input.pinning}`,
     `  load average (1/5/15 min): ${formatLoad(machine.loadAverage)} at start, ${formatLoad(input.loadAtEnd)} at end`,
     `  storage: ${config.tmpRoot} (${machine.storageFileSystem})${config.rawFsync ? " | raw server fsyncs uploads (BENCH_RAW_FSYNC=1)" : ""}`,
+    ...(config.hoardBin !== undefined ? [`  hoard bin: ${config.hoardBin} (BENCH_HOARD_BIN)`] : []),
+    ...(config.hoardArgs.length > 0 ? [`  hoard serve ... ${config.hoardArgs.join(" ")} (BENCH_HOARD_ARGS)`] : []),
     `  ${config.rounds} round(s) x ${config.durationSeconds} s per row and server, ${config.warmupSeconds} s warm-up; ` +
       `${config.memoryRounds} memory round(s); ${input.elapsedSeconds.toFixed(0)} s in all${config.quick ? " (BENCH_QUICK)" : ""}`
   ]
   if (input.throughput.length > 0) {
     sections.push(
       "",
-      "Throughput: medians over rounds; Ratio = Hoard / raw; MB = 10^6 bytes",
+      "Throughput: medians over rounds. H÷trrc and H÷raw: median of the per-round ratios (range over rounds). MB = 10^6 bytes.",
+      "others %: CPU used by everything but the three servers and the bench during the row, in % of one core (median/max).",
       throughputTable(input.throughput)
     )
+  }
+  if (input.latency.length > 0) {
+    sections.push("", "Latency: client-side p99 (autocannon), median over rounds", latencyTable(input.latency))
   }
   if (input.memory.length > 0) {
     sections.push(
       "",
-      "Peak server RSS during an upload burst (fresh server per burst; highest of the rounds; MB = 10^6 bytes)",
+      "Server RSS in MiB around an upload burst (fresh server per burst; idle = median before the burst, peak = highest of the rounds)",
       memoryTable(input.memory)
     )
   }
-  if (input.throughputPeakRssBytes !== undefined) {
-    const during = (kind: "hoard" | "raw") => {
-      const top = [...input.throughput].sort((a, b) => b[kind].peakRssBytes - a[kind].peakRssBytes)[0]
-      return top === undefined ? "" : ` (highest during "${top.label}")`
+  const peaks = input.throughputPeakRssBytes
+  if (peaks !== undefined) {
+    const during = (kind: ServerKind) => {
+      const top = [...input.throughput].sort((a, b) => b.servers[kind].peakRssBytes - a.servers[kind].peakRssBytes)[0]
+      return `${kind} ${mebibytes(peaks[kind])} MiB${top === undefined ? "" : ` (${top.label})`}`
     }
-    sections.push(
-      "",
-      `Highest RSS while the throughput rows ran (information, not a target): ` +
-        `Hoard ${megabytes(input.throughputPeakRssBytes.hoard)} MB${during("hoard")}, ` +
-        `raw ${megabytes(input.throughputPeakRssBytes.raw)} MB${during("raw")}`
-    )
+    sections.push("", `Highest RSS while the throughput rows ran (information, not a target): ${serverKinds.map(during).join(", ")}`)
   }
   sections.push("", misses === 0 ? `All ${all.length} rows meet their targets.` : `${misses} of ${all.length} rows miss their targets.`)
   return sections.join("\n")

@@ -10,14 +10,15 @@ import { KiB, MiB, sizeId, sizeLabel } from "./units.ts"
 export interface ThroughputRow {
   readonly id: string
   readonly label: string
-  readonly kind: "get" | "put" | "head-miss"
+  readonly kind: "get" | "put" | "get-miss" | "head-miss"
   readonly size: number
   readonly concurrency: number
 }
 
 export const artifactSizes: ReadonlyArray<number> = [KiB, MiB, 50 * MiB]
 const concurrencies = [1, 16] as const
-const headMissConnections = 64
+/** Connections of the miss rows: turbo's first request for every task is a GET (or HEAD) that misses. */
+const missConnections = 64
 
 export const throughputRows: ReadonlyArray<ThroughputRow> = [
   ...(["get", "put"] as const).flatMap((kind) =>
@@ -31,7 +32,13 @@ export const throughputRows: ReadonlyArray<ThroughputRow> = [
       }))
     )
   ),
-  { id: `head-miss-c${headMissConnections}`, label: `HEAD miss, c=${headMissConnections}`, kind: "head-miss", size: 0, concurrency: headMissConnections }
+  ...(["get-miss", "head-miss"] as const).map((kind): ThroughputRow => ({
+    id: `${kind}-c${missConnections}`,
+    label: `${kind === "get-miss" ? "GET" : "HEAD"} miss, c=${missConnections}`,
+    kind,
+    size: 0,
+    concurrency: missConnections
+  }))
 ]
 
 /** Requests at or below this size go through autocannon; bigger ones through the transfer client. */
@@ -65,6 +72,17 @@ export const runRow = (row: ThroughputRow, server: ChildServer, durationSeconds:
       connections: row.concurrency,
       durationSeconds,
       missingHash: () => hashOf(0xee, missCounter++)
+    })
+  }
+  if (row.kind === "get-miss") {
+    return runAutocannonLoad({
+      baseUrl: server.url,
+      method: "GET",
+      size: 0,
+      connections: row.concurrency,
+      durationSeconds,
+      expectedStatus: 404,
+      pathFor: () => artifactPath(hashOf(0xef, missCounter++))
     })
   }
   const setSize = downloadSetSize(row.size)

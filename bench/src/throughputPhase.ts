@@ -1,11 +1,13 @@
 import type { ChildServer } from "./childServer.ts"
 import type { LoadResult } from "./loadResult.ts"
+import { startCpuWindow } from "./otherCpu.ts"
+import type { OtherCpu } from "./otherCpu.ts"
 import { readCpuSeconds } from "./procfs.ts"
 import type { RssMonitor } from "./rssMonitor.ts"
 import { runRow } from "./rows.ts"
 import type { ThroughputRow } from "./rows.ts"
-import type { ServerKind, ServerPair } from "./servers.ts"
-import { serverKinds } from "./servers.ts"
+import type { ServerKind, ServerSet } from "./servers.ts"
+import { perServer, rotatedKinds, serverKinds } from "./servers.ts"
 import { settle } from "./settle.ts"
 import { MiB } from "./units.ts"
 
@@ -17,6 +19,8 @@ export interface Sample {
   readonly serverCpuSeconds: number
   /** The server's peak RSS during the measurement. */
   readonly peakRssBytes: number
+  /** What everything else on the machine took meanwhile. */
+  readonly otherCpu: OtherCpu
 }
 
 export interface RowSamples {
@@ -29,7 +33,7 @@ export interface ThroughputOptions {
   readonly durationSeconds: number
   readonly warmupSeconds: number
   readonly log: (line: string) => void
-  /** RSS monitors of the two server processes. */
+  /** RSS monitors of the server processes. */
   readonly monitors: Record<ServerKind, RssMonitor>
 }
 
@@ -39,17 +43,20 @@ const guarded = <A>(server: ChildServer, work: Promise<A>): Promise<A> => Promis
 const measure = async (
   row: ThroughputRow,
   server: ChildServer,
+  servers: ServerSet,
   monitor: RssMonitor,
   durationSeconds: number,
   round: number
 ): Promise<Sample> => {
   monitor.beginPhase()
+  const endCpuWindow = startCpuWindow(serverKinds.map((kind) => servers[kind].pid))
   const cpuBefore = readCpuSeconds(server.pid)
   const load = await guarded(server, runRow(row, server, durationSeconds))
   const serverCpuSeconds = readCpuSeconds(server.pid) - cpuBefore
+  const otherCpu = endCpuWindow()
   const peakRssBytes = monitor.endPhase().peakBytes
   await settle({ flush: row.kind === "put" })
-  return { round, load, serverCpuSeconds, peakRssBytes }
+  return { round, load, serverCpuSeconds, peakRssBytes, otherCpu }
 }
 
 /**
@@ -60,41 +67,39 @@ const measure = async (
 const warmUpRow = (row: ThroughputRow): ThroughputRow =>
   row.size >= 16 * MiB ? { ...row, concurrency: Math.min(row.concurrency, 2) } : row
 
-/** Alternates which server goes first, so neither always runs on the calmer (or noisier) side of a pair. */
-const orderFor = (round: number, rowIndex: number): ReadonlyArray<ServerKind> =>
-  (round + rowIndex) % 2 === 0 ? serverKinds : [...serverKinds].reverse()
-
 const describe = (sample: Sample): string => {
   const { load } = sample
   const rate = load.requests / load.seconds
   const errors = load.errors > 0 ? `, ${load.errors} errors (${load.firstError})` : ""
-  return `${rate.toFixed(1)} req/s, ${(load.bytes / load.seconds / 1e6).toFixed(1)} MB/s, ` +
-    `cpu ${sample.serverCpuSeconds.toFixed(2)} s, peak RSS ${(sample.peakRssBytes / 1e6).toFixed(0)} MB${errors}`
+  const p99 = load.latencyP99Ms === undefined ? "" : `, p99 ${load.latencyP99Ms} ms`
+  return `${rate.toFixed(1)} req/s, ${(load.bytes / load.seconds / 1e6).toFixed(1)} MB/s${p99}, ` +
+    `cpu ${sample.serverCpuSeconds.toFixed(2)} s, peak RSS ${(sample.peakRssBytes / MiB).toFixed(0)} MiB, ` +
+    `others ${sample.otherCpu.othersPercent.toFixed(0)}% of a core${errors}`
 }
 
 /**
- * Warms each server up on every row, then measures every row on both servers,
- * round by round, the two servers back to back within each row.
+ * Warms each server up on every row, then measures every row on every server,
+ * round by round, the servers back to back within each row.
  */
 export const runThroughputPhase = async (
   rows: ReadonlyArray<ThroughputRow>,
-  servers: ServerPair,
+  servers: ServerSet,
   options: ThroughputOptions
 ): Promise<Array<RowSamples>> => {
   if (options.warmupSeconds > 0) {
     options.log(`warm-up: ${options.warmupSeconds} s per row and server`)
     for (const row of rows) {
       for (const kind of serverKinds) {
-        await measure(warmUpRow(row), servers[kind], options.monitors[kind], options.warmupSeconds, 0)
+        await measure(warmUpRow(row), servers[kind], servers, options.monitors[kind], options.warmupSeconds, 0)
       }
     }
   }
-  const results = rows.map((row): RowSamples => ({ row, samples: { hoard: [], raw: [] } }))
+  const results = rows.map((row): RowSamples => ({ row, samples: perServer(() => []) }))
   for (let round = 1; round <= options.rounds; round++) {
     options.log(`round ${round}/${options.rounds}`)
     for (const [index, entry] of results.entries()) {
-      for (const kind of orderFor(round, index)) {
-        const sample = await measure(entry.row, servers[kind], options.monitors[kind], options.durationSeconds, round)
+      for (const kind of rotatedKinds(round, index)) {
+        const sample = await measure(entry.row, servers[kind], servers, options.monitors[kind], options.durationSeconds, round)
         entry.samples[kind].push(sample)
         options.log(`  ${entry.row.id.padEnd(18)} ${kind.padEnd(5)} ${describe(sample)}`)
       }

@@ -2,6 +2,7 @@
 
 export const KiB = 1024
 export const MiB = 1024 * KiB
+export const GiB = 1024 * MiB
 export const MB = 1_000_000
 
 /** A human label for an artifact size: "1 KiB", "1 MiB", "50 MiB". */

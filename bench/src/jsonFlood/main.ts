@@ -19,14 +19,14 @@ import { positiveInt } from "../config.ts"
 import { readMemoryStatus } from "../procfs.ts"
 import { authorizationHeader, benchTeam } from "../protocol.ts"
 import { monitorRss } from "../rssMonitor.ts"
-import { serverKinds, startServer } from "../servers.ts"
+import { startServer } from "../servers.ts"
 import type { ServerKind } from "../servers.ts"
 import { formatNumber, renderTable } from "../table.ts"
 import { MiB } from "../units.ts"
 
 const idleMs = positiveInt("BENCH_JSON_FLOOD_IDLE_MS", 3000)
 const floods = (process.env["BENCH_JSON_FLOOD_SIZES"] ?? "32,128").split(",").map(Number)
-const kinds = (process.env["BENCH_JSON_FLOOD_SERVERS"] ?? serverKinds.join(",")).split(",") as ReadonlyArray<ServerKind>
+const kinds = (process.env["BENCH_JSON_FLOOD_SERVERS"] ?? "hoard,raw").split(",") as ReadonlyArray<ServerKind>
 
 /** Just under 1 MiB, the old bound on every JSON body, so the old code parses it. */
 const bodyBytes = MiB - 2
