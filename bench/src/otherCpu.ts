@@ -1,4 +1,4 @@
-import { readCpuSeconds, readMachineCpu } from "./procfs.ts"
+import { readCpuSecondsOf, readMachineCpu } from "./procfs.ts"
 
 /**
  * The CPU taken by everything else during a measurement: the machine's busy
@@ -12,25 +12,16 @@ export interface OtherCpu {
   readonly stealPercent: number
 }
 
-const cpuOf = (pids: ReadonlyArray<number>): number =>
-  pids.reduce((sum, pid) => {
-    try {
-      return sum + readCpuSeconds(pid)
-    } catch {
-      return sum // the process is gone
-    }
-  }, 0)
-
 /** Starts a window now; the returned function ends it. `pids` are the servers (this process is added). */
 export const startCpuWindow = (pids: ReadonlyArray<number>): (() => OtherCpu) => {
   const ours = [process.pid, ...pids]
   const started = performance.now()
   const machineBefore = readMachineCpu()
-  const oursBefore = cpuOf(ours)
+  const oursBefore = readCpuSecondsOf(ours)
   return () => {
     const seconds = (performance.now() - started) / 1000
     const machine = readMachineCpu()
-    const others = machine.busySeconds - machineBefore.busySeconds - (cpuOf(ours) - oursBefore)
+    const others = machine.busySeconds - machineBefore.busySeconds - (readCpuSecondsOf(ours) - oursBefore)
     return {
       // Clock-tick granularity can make an idle machine look a little negative.
       othersPercent: (Math.max(0, others) / seconds) * 100,

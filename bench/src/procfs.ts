@@ -52,6 +52,16 @@ export const readCpuSeconds = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond
 }
 
+/** The CPU seconds of several processes together; one that is gone counts 0. */
+export const readCpuSecondsOf = (pids: ReadonlyArray<number>): number =>
+  pids.reduce((sum, pid) => {
+    try {
+      return sum + readCpuSeconds(pid)
+    } catch {
+      return sum
+    }
+  }, 0)
+
 /** Machine-wide CPU seconds so far, summed over all CPUs (the `cpu` line of /proc/stat). */
 export interface MachineCpu {
   /** Everything but idle and iowait: user, nice, system, irq, softirq and steal. */

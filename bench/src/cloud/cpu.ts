@@ -1,4 +1,4 @@
-import { readCpuSeconds } from "../procfs.ts"
+import { readCpuSecondsOf } from "../procfs.ts"
 
 /** CPU seconds used by each party of a measurement. */
 export interface CpuSeconds {
@@ -10,15 +10,6 @@ export interface CpuSeconds {
   readonly bench: number
 }
 
-const processCpu = (pids: ReadonlyArray<number>): number =>
-  pids.reduce((sum, pid) => {
-    try {
-      return sum + readCpuSeconds(pid)
-    } catch {
-      return sum
-    }
-  }, 0)
-
 const benchCpu = (): number => {
   const usage = process.cpuUsage()
   return (usage.user + usage.system) / 1e6
@@ -27,10 +18,10 @@ const benchCpu = (): number => {
 /** Starts counting; the returned function gives the CPU time used since. */
 export const cpuMeter = (hoardPid: number | undefined, emulatorPids: () => ReadonlyArray<number>): () => CpuSeconds => {
   const pids = emulatorPids()
-  const start = { hoard: hoardPid === undefined ? 0 : processCpu([hoardPid]), emulator: processCpu(pids), bench: benchCpu() }
+  const start = { hoard: hoardPid === undefined ? 0 : readCpuSecondsOf([hoardPid]), emulator: readCpuSecondsOf(pids), bench: benchCpu() }
   return () => ({
-    hoard: hoardPid === undefined ? 0 : processCpu([hoardPid]) - start.hoard,
-    emulator: processCpu(pids) - start.emulator,
+    hoard: hoardPid === undefined ? 0 : readCpuSecondsOf([hoardPid]) - start.hoard,
+    emulator: readCpuSecondsOf(pids) - start.emulator,
     bench: benchCpu() - start.bench
   })
 }

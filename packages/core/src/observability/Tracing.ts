@@ -20,8 +20,11 @@ export interface OtlpOptions {
  * A tracer exporting OTLP/HTTP JSON: provide it around the server (or
  * `makeHoardApp`) and every request gets a server span named after its route
  * (`GET /v8/artifacts/:hash`), continuing an incoming W3C `traceparent`, as
- * the parent of the spans run inside the request. Without a tracer layer no
- * span is made at all. Closing the layer's scope flushes what is buffered.
+ * the parent of the spans run inside the request. Without it, `hoard serve`
+ * switches tracing off (`References.TracerEnabled` false), so no span is made
+ * at all; an app embedding Hoard without a tracer can do the same, since
+ * Effect's default tracer otherwise still makes (and discards) them. Closing
+ * the layer's scope flushes what is buffered.
  */
 export const layerOtlp = (options: OtlpOptions): Layer.Layer<OtlpExporter.Flusher> =>
   OtlpTracer.layer({
