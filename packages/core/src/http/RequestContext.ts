@@ -39,9 +39,10 @@ export const requestDetails = (
 }
 
 /**
- * Misses are turbo's most common answer: analytics count every one (the
- * rollups), the activity record keeps a sample, so a cold CI run neither
- * floods it nor pays an insert per miss.
+ * Misses are turbo's most common answer: each one still updates its
+ * artifact's record (a hash storage lost reads as missing), but the activity
+ * record keeps only a sample, so a cold CI run neither floods it nor pays an
+ * insert per miss. (Analytics count turbo's own `usage.miss` events.)
  */
 export const missSampling: RecordOptions = { sampled: true }
 
