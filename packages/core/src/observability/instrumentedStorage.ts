@@ -26,12 +26,12 @@ export const instrumentStorage = (storage: ArtifactStorageShape): ArtifactStorag
     Effect.suspend(() => {
       const started = performance.now()
       const timed = Effect.onExit(effect, (exit) => observeStorageCall(operation, backend, performance.now() - started, storageFailed(exit)))
-      return withChildSpan(timed, `storage.${operation}`, {
+      return withChildSpan(timed, `storage.${operation}`, () => ({
         attributes: {
           "hoard.storage.backend": backend,
           ...(key !== undefined && { "hoard.team.id": key.namespace, "hoard.artifact.hash": key.hash })
         }
-      })
+      }))
     })
   const observedStream = <A, E>(operation: string, stream: Stream.Stream<A, E>) =>
     Stream.unwrap(Effect.sync(() => {

@@ -79,30 +79,27 @@ export const serveArtifact = (
       principal,
       data: { hash: key.hash, size: info.size }
     })
-    if (bytes !== undefined) {
-      yield* countArtifactBytes(teamLabel, "out", bytes.byteLength)
-      return bufferedArtifactResponse(bytes, info)
-    }
-    return artifactResponse(countFlowingBytes(body, teamLabel, "out"), info, (yield* RequestState).requestId)
+    if (bytes !== undefined) yield* countArtifactBytes(teamLabel, "out", bytes.byteLength)
+    return artifactResponse(
+      bytes ?? countFlowingBytes(body, teamLabel, "out"),
+      info,
+      (yield* RequestState).requestId
+    )
   })
 
-/** A small artifact the backend read whole: one buffer, no stream to run. */
-const bufferedArtifactResponse = (bytes: Uint8Array, info: ArtifactInfo): HttpServerResponse.HttpServerResponse => {
-  const { "content-type": contentType, "content-length": _, ...headers } = artifactResponseHeaders(info)
-  return HttpServerResponse.uint8Array(bytes, { contentType, headers })
-}
-
 /**
- * The 200 answer carrying an artifact's bytes and its `x-artifact-*` headers.
- * The transport runs the body after the handler has returned, outside the
- * app's log annotations: a failure mid-stream is logged with the request id here.
+ * The 200 answer carrying an artifact's bytes and its `x-artifact-*` headers:
+ * one buffer when the backend read it whole, else its stream. The transport
+ * runs a stream after the handler has returned, outside the app's log
+ * annotations: a failure mid-stream is logged with the request id here.
  */
 const artifactResponse = (
-  body: Stream.Stream<Uint8Array, unknown>,
+  body: Uint8Array | Stream.Stream<Uint8Array, unknown>,
   info: ArtifactInfo,
   requestId: string
 ): HttpServerResponse.HttpServerResponse => {
   const { "content-type": contentType, "content-length": _, ...headers } = artifactResponseHeaders(info)
+  if (body instanceof Uint8Array) return HttpServerResponse.uint8Array(body, { contentType, headers })
   return HttpServerResponse.stream(
     body.pipe(Stream.tapError((error) =>
       Effect.logError("reading an artifact failed mid-stream", error).pipe(Effect.annotateLogs("requestId", requestId))
