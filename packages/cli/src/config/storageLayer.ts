@@ -39,7 +39,7 @@ export const storageKind = (spec: string): StorageKind => {
 
 /** What applies to one kind of storage only. */
 export interface StorageSettings {
-  /** Directory storage: fsync each upload before it counts as stored (`--fsync`). Default `true`. */
+  /** Directory storage: fsync each upload before it counts as stored (`--fsync`); unset, FsStorage's default (on). */
   readonly fsync?: boolean | undefined
 }
 
@@ -67,7 +67,7 @@ export const storageFromSpec = (
     }
     case "fs":
       return Effect.succeed({
-        layer: FsStorage.layer({ directory: classified.directory, fsync: settings.fsync ?? true }),
+        layer: FsStorage.layer({ directory: classified.directory, ...(settings.fsync !== undefined && { fsync: settings.fsync }) }),
         description: `fs ${classified.directory}${settings.fsync === false ? " (no fsync)" : ""}`
       })
     case "cloud":
