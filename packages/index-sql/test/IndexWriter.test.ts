@@ -69,8 +69,12 @@ describe("IndexWriter over SQLite", () => {
       yield* Effect.gen(function*() {
         const writer = yield* IndexWriter.IndexWriter
         yield* writer.record(hits(teamId, 1))
-        yield* Effect.sleep("150 millis")
-        const failing = yield* writer.status
+        // Wait (bounded) for the first attempt to fail: on a loaded machine it may take longer than a fixed sleep.
+        let failing = yield* writer.status
+        for (let waited = 0; failing.failing === undefined && waited < 5_000; waited += 25) {
+          yield* Effect.sleep("25 millis")
+          failing = yield* writer.status
+        }
         expect(failing.failing?.attempts).toBeGreaterThanOrEqual(1)
         expect(failing.failing?.message).toContain("down")
         // One write is in the writer's hands (being retried); the queue holds at most 100 more.
