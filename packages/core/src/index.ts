@@ -1,6 +1,7 @@
 export * from "./domain/ArtifactHash.ts"
 export * from "./domain/ArtifactMetadata.ts"
 export * from "./domain/Namespace.ts"
+export * from "./domain/ToolKey.ts"
 export * from "./storage/ArtifactStorage.ts"
 export * from "./domain/UsageEvent.ts"
 export * from "./domain/ByteSize.ts"

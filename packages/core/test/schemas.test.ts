@@ -1,14 +1,23 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Option, Schema } from "effect"
-import { ArtifactHash, Namespace, UsageEventBatch } from "../src/index.ts"
+import { ArtifactHash, Namespace, TurboHash, UsageEventBatch } from "../src/index.ts"
 
 const decodes = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, input: unknown) =>
   Option.isSome(Schema.decodeUnknownOption(schema)(input))
 
 describe("protocol schemas", () => {
-  it("accepts hex hashes only, up to 128 characters", () => {
-    for (const good of ["88746776efad2e43", "ABCDEF0123", "a".repeat(128)]) assert.isTrue(decodes(ArtifactHash, good), good)
-    for (const bad of ["", "xyz", "../etc", "ab/cd", "a".repeat(129), "abc\n", 42]) assert.isFalse(decodes(ArtifactHash, bad), String(bad))
+  it("accepts turbo hashes as hex only, up to 128 characters", () => {
+    for (const good of ["88746776efad2e43", "ABCDEF0123", "a".repeat(128)]) assert.isTrue(decodes(TurboHash, good), good)
+    for (const bad of ["", "xyz", "../etc", "ab/cd", "a".repeat(129), "abc\n", "nx-123", 42]) assert.isFalse(decodes(TurboHash, bad), String(bad))
+  })
+
+  it("stores turbo hashes and the tools' prefixed keys, nothing that could leave a path segment", () => {
+    for (const good of ["88746776efad2e43", "nx-13755202064671528681", "bazel-cas-" + "a".repeat(64), "ccache-e4a50em2lf"]) {
+      assert.isTrue(decodes(ArtifactHash, good), good)
+    }
+    for (const bad of ["", "../etc", "ab/cd", "-abc", "nx-", "Nx-12", "a-b-c-d", ".tmp-x", "a".repeat(129), "abc\n"]) {
+      assert.isFalse(decodes(ArtifactHash, bad), bad)
+    }
   })
 
   it("accepts team ids and slugs that are safe path segments", () => {

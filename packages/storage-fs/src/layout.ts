@@ -5,13 +5,17 @@ import type { ArtifactKey, Namespace } from "@hoard/core"
 import { Schema } from "effect"
 
 /**
- * Where artifacts live: `<root>/<namespace>/<first 2 hex characters of the
- * hash, lowercased>/<hash>`. The shard level keeps directories small when a
- * cache holds millions of artifacts.
+ * Where artifacts live: `<root>/<namespace>/<shard>/<hash>`, the shard being
+ * the first 2 characters of the hash, lowercased, after any tool prefix (so
+ * `nx-1375…` is in shard `13`, like a turbo hash `13…`). The shard level keeps
+ * directories small when a cache holds millions of artifacts.
  */
 export const namespaceDirectory = (root: string, namespace: Namespace): string => join(root, namespace)
 
-export const shardOf = (hash: string): string => hash.slice(0, 2).toLowerCase()
+export const shardOf = (hash: string): string => {
+  const key = hash.lastIndexOf("-") + 1
+  return hash.slice(key, key + 2).toLowerCase()
+}
 
 /** Whether a directory entry under a namespace can be a shard (`shardOf` some hash). */
 export const isShardName = (name: string): boolean => name.length === 2

@@ -18,10 +18,17 @@ const namesIn = (directory: string): Effect.Effect<Array<string>, StorageError> 
     catch: ioError("list", `list ${directory}`)
   })
 
-/** Shard directories that can hold hashes starting with `prefix`. */
-const shardMatches = (prefix: string) => (shard: string): boolean => {
-  const lowered = prefix.toLowerCase()
-  return isShardName(shard) && (lowered.length >= 2 ? shard === lowered.slice(0, 2) : shard.startsWith(lowered))
+/**
+ * Shard directories that can hold hashes starting with `prefix`. The shard
+ * comes after a tool prefix (`shardOf`), so a prefix that may be the start of
+ * one (lowercase letters without a `-`, e.g. `ba` of `bazel-`) matches every shard.
+ */
+const shardMatches = (prefix: string) => {
+  const keyStart = prefix.lastIndexOf("-") + 1
+  const key = prefix.slice(keyStart).toLowerCase()
+  const anyShard = keyStart === 0 && /^[a-z]+$/u.test(prefix)
+  return (shard: string): boolean =>
+    isShardName(shard) && (anyShard || (key.length >= 2 ? shard === key.slice(0, 2) : shard.startsWith(key)))
 }
 
 /**

@@ -1,8 +1,8 @@
-import { Namespace } from "@hoard/core"
-import type { ArtifactHash, ArtifactKey } from "@hoard/core"
+import { ArtifactHash, Namespace } from "@hoard/core"
+import type { ArtifactKey } from "@hoard/core"
 import { Schema } from "effect"
 
-const hashPattern = /^[a-fA-F0-9]{1,128}$/u
+const isArtifactHash = Schema.is(ArtifactHash)
 const isNamespace = Schema.is(Namespace)
 
 /** The object-name layout: `<prefix>/<namespace>/<hash>`, or `<namespace>/<hash>` without a prefix. */
@@ -35,7 +35,7 @@ export const makeObjectNames = (prefix: string): ObjectNames => {
       const base = namespaceRoot(namespace)
       if (!objectName.startsWith(base)) return undefined
       const hash = objectName.slice(base.length)
-      return hashPattern.test(hash) ? hash as ArtifactHash : undefined
+      return isArtifactHash(hash) ? hash : undefined
     }
   }
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { auth, put, randomHash, randomTeam, rawRequest, sha256, TOKEN } from "./client.ts"
 import type { ErrorBody } from "./client.ts"
 import { hardeningSuite } from "./hardeningSuite.ts"
+import { toolProtocolsSuite } from "./toolProtocolsSuite.ts"
 import type { ServerUnderTest, StartServer } from "./ServerUnderTest.ts"
 
 export interface ProtocolSuiteOptions {
@@ -379,4 +380,5 @@ export const protocolSuite = (name: string, start: StartServer, options: Protoco
     })
   })
   hardeningSuite(name, start, options)
+  toolProtocolsSuite(name, start, options)
 }

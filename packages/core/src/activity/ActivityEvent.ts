@@ -45,7 +45,9 @@ export const ActivityEventData = Schema.Struct({
   /** Whether an upload carried an `x-artifact-tag` (a signature). */
   has_tag: Schema.optionalKey(Schema.Boolean),
   /** The job of a `purge.requested`: `GET /api/v1/teams/:team/purges/:id` reads its progress. */
-  purge_id: Schema.optionalKey(Schema.String)
+  purge_id: Schema.optionalKey(Schema.String),
+  /** The build tool whose protocol the request spoke, when not turbo's. */
+  tool: Schema.optionalKey(Schema.Literals(["nx", "gradle", "ccache", "bazel"]))
 })
 export type ActivityEventData = typeof ActivityEventData.Type
 

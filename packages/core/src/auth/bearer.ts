@@ -31,3 +31,16 @@ export const findByDigest = <A extends { readonly digest: Buffer }>(
   }
   return found
 }
+
+/**
+ * The password of an `Authorization: Basic <base64(user:password)>` header, or
+ * `undefined` when the header is not Basic. Gradle, ccache and Bazel send a
+ * URL's credentials this way; their protocols take a Hoard token as the password.
+ */
+export const basicPassword = (authorization: string | undefined): string | undefined => {
+  const encoded = authorization === undefined ? undefined : /^Basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/iu.exec(authorization)?.[1]
+  if (encoded === undefined) return undefined
+  const decoded = Buffer.from(encoded, "base64").toString("utf8")
+  const colon = decoded.indexOf(":")
+  return colon === -1 ? undefined : decoded.slice(colon + 1)
+}

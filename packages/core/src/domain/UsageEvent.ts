@@ -1,12 +1,12 @@
 import { Schema } from "effect"
-import { ArtifactHash } from "../domain/ArtifactHash.ts"
+import { TurboHash } from "../domain/ArtifactHash.ts"
 
 /** One item of `POST /v8/artifacts/events`, as turbo sends it. */
 export const UsageEvent = Schema.Struct({
   sessionId: Schema.String.check(Schema.isMinLength(1), Schema.isMaxLength(128)),
   source: Schema.Literals(["LOCAL", "REMOTE"]),
   event: Schema.Literals(["HIT", "MISS"]),
-  hash: ArtifactHash,
+  hash: TurboHash,
   duration: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
 export type UsageEvent = typeof UsageEvent.Type

@@ -13,6 +13,8 @@ import * as MetricsRoutes from "./MetricsRoutes.ts"
 import { ApiDocsRoutes } from "./openapi/ApiDocsRoutes.ts"
 import { ProbeRoutes } from "./ProbeRoutes.ts"
 import { makeRequestState, RequestState } from "./RequestState.ts"
+import { Uploader } from "./storeUpload.ts"
+import { ToolRoutes } from "./tools/ToolRoutes.ts"
 import type { RequestStateShape } from "./RequestState.ts"
 
 export interface HoardAppOptions extends ObservationOptions {
@@ -44,8 +46,14 @@ export type HoardHttpApp = Effect.Effect<
   HttpServerRequest.HttpServerRequest | Scope.Scope
 >
 
-/** Every route Hoard serves: the turbo protocol, the management API, the API docs and the probes. */
-export const AllRoutes = Layer.mergeAll(HoardRoutes, ManagementRoutes, ApiDocsRoutes, ProbeRoutes)
+/**
+ * Every route Hoard serves: the turbo protocol, the other build tools'
+ * protocols, the management API, the API docs and the probes. The protocols
+ * share one uploader, so its limits hold across all of them.
+ */
+export const AllRoutes = Layer.mergeAll(HoardRoutes, ToolRoutes, ManagementRoutes, ApiDocsRoutes, ProbeRoutes).pipe(
+  Layer.provide(Uploader.layer)
+)
 
 /**
  * Notes the template of the route that matched (e.g. `/v8/artifacts/:hash`)

@@ -146,9 +146,25 @@ export const authorizeTeam = (
   permission: Permission,
   team?: string
 ): Effect.Effect<{ readonly principal: Principal; readonly team: Team }, ApiError> =>
+  Effect.flatMap(
+    authenticate(services, request),
+    (principal) => authorizePrincipal(services, request, principal, permission, team === undefined ? teamParams(request) : { teamId: team })
+  )
+
+/**
+ * Checks that an authenticated principal may act on the team `params` name:
+ * 400 for a missing or malformed team, 403 `forbidden` (recorded as
+ * `auth.rejected`) for an unknown one or one out of the token's scope.
+ */
+export const authorizePrincipal = (
+  services: Services,
+  request: HttpServerRequest.HttpServerRequest,
+  principal: Principal,
+  permission: Permission,
+  params: TeamParams
+): Effect.Effect<{ readonly principal: Principal; readonly team: Team }, ApiError> =>
   Effect.gen(function*() {
-    const principal = yield* authenticate(services, request)
-    const resolved = services.teams.resolve(team === undefined ? teamParams(request) : { teamId: team })
+    const resolved = services.teams.resolve(params)
     if (Exit.isFailure(resolved)) {
       const failure = Exit.findErrorOption(resolved)
       const error = failure._tag === "Some" ? lookupError(failure.value) : badRequest("invalid team")

@@ -55,7 +55,7 @@ describe("management API errors: one body, the right status", () => {
   })
 
   it("400 names a bad path parameter", async () => {
-    const response = await api(server, `/api/v1/teams/${teams.alpha.slug}/artifacts/not-hex`, { token: tokens.admin })
+    const response = await api(server, `/api/v1/teams/${teams.alpha.slug}/artifacts/bad.hash`, { token: tokens.admin })
     expect(expectErrorBody(response, 400, "bad_request").details).toMatchObject({ field: "hash", location: "path" })
     const badTeam = await api(server, "/api/v1/teams/.hidden/events", { token: tokens.admin })
     expect(expectErrorBody(badTeam, 400, "bad_request").details).toMatchObject({ field: "team", location: "path" })

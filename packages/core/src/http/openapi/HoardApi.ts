@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { AnalyticsGroup, ArtifactsGroup, DownloadsGroup, EventsGroup, RetentionGroup } from "../management/ManagementApi.ts"
 import { managementStatusDescriptions } from "../management/ManagementError.ts"
+import { ToolsGroup } from "./ToolsApi.ts"
 import { AccountGroup, TurboGroup, turboStatusDescriptions } from "./TurboApi.ts"
 
 const errorDescriptions: Record<string, Readonly<Record<number, string>>> = {
@@ -65,7 +66,7 @@ export class ProbesGroup extends HttpApiGroup.make("probes")
  * server registers.
  */
 export class HoardApi extends HttpApi.make("hoard")
-  .add(TurboGroup, AccountGroup, EventsGroup, AnalyticsGroup, ArtifactsGroup, RetentionGroup, DownloadsGroup, DocsGroup, ProbesGroup)
+  .add(TurboGroup, AccountGroup, ToolsGroup, EventsGroup, AnalyticsGroup, ArtifactsGroup, RetentionGroup, DownloadsGroup, DocsGroup, ProbesGroup)
   .annotateMerge(OpenApi.annotations({
     title: "Hoard",
     version: "1.0.0",

@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "effect/http-api"
 import { TeamStatus } from "../../access/Team.ts"
-import { ArtifactHash } from "../../domain/ArtifactHash.ts"
+import { TurboHash } from "../../domain/ArtifactHash.ts"
 import { Namespace } from "../../domain/Namespace.ts"
 import { UsageEventBatch } from "../../domain/UsageEvent.ts"
 import { UploadHeaders } from "../routes/artifactHeaders.ts"
@@ -49,7 +49,7 @@ const TeamQuery = {
   slug: Schema.optionalKey(Namespace.annotate({ description: "The team slug (TURBO_TEAM)" }))
 }
 
-const HashPath = { hash: ArtifactHash }
+const HashPath = { hash: TurboHash }
 
 /** The stored metadata a hit (and a signed download) is answered with, verbatim. */
 export const ArtifactHeaders = {

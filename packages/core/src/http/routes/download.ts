@@ -1,6 +1,7 @@
 import { Effect, Option, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { HttpServerRequest } from "effect/http"
+import type { ActivityEventData } from "../../activity/ActivityEvent.ts"
 import type { ArtifactInfo } from "../../domain/ArtifactMetadata.ts"
 import type { Team } from "../../access/Team.ts"
 import type { Principal } from "../../auth/Auth.ts"
@@ -44,18 +45,25 @@ export const download = (services: Services) => (request: HttpServerRequest.Http
 export const serveArtifact = (
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
-  { key, missing, principal, team }: {
+  { data, key, missing, principal, team }: {
     readonly team: Team
     readonly principal: Principal | undefined
     readonly key: ArtifactKey
     readonly missing: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError>
+    /** What its events carry besides the hash and size, e.g. the build tool that asked. */
+    readonly data?: ActivityEventData
   }
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> =>
   Effect.gen(function*() {
     const operation = request.method === "HEAD" ? "head" : "get"
     const teamLabel = services.teamLabels.of(team.id)
     const miss = () =>
-      recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash: key.hash } }, missSampling).pipe(
+      recordActivity(services, request, {
+        type: "artifact.missed",
+        team,
+        principal,
+        data: { hash: key.hash, ...data }
+      }, missSampling).pipe(
         Effect.andThen(countLookups(teamLabel, operation, "miss")),
         Effect.andThen(missing)
       )
@@ -77,7 +85,7 @@ export const serveArtifact = (
       type: "artifact.downloaded",
       team,
       principal,
-      data: { hash: key.hash, size: info.size }
+      data: { hash: key.hash, size: info.size, ...data }
     })
     if (bytes !== undefined) yield* countArtifactBytes(teamLabel, "out", bytes.byteLength)
     return artifactResponse(

@@ -1,7 +1,7 @@
 import { Effect, Option, Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { HttpServerRequest } from "effect/http"
-import { ArtifactHash } from "../../domain/ArtifactHash.ts"
+import { TurboHash } from "../../domain/ArtifactHash.ts"
 import { storageFailure } from "../ApiError.ts"
 import { jsonLimits, readJsonBody } from "../body.ts"
 import type { JsonLimits } from "../body.ts"
@@ -14,7 +14,7 @@ import { countLookups } from "../../observability/metrics.ts"
 const maxHashes = 1000
 
 export const QueryRequest = Schema.Struct({
-  hashes: Schema.Array(ArtifactHash).check(
+  hashes: Schema.Array(TurboHash).check(
     Schema.isMaxLength(maxHashes, { message: `at most ${maxHashes} hashes per query` })
   )
 })
