@@ -57,6 +57,26 @@ export const listingTests = (it: StorageIt): void => {
       assert.deepStrictEqual(hashesOf(yield* listed(namespace, "")), sorted([aa, ab, b0]))
     }), testTimeout)
 
+  it.effect("stores, serves and lists other build tools' prefixed keys beside turbo hashes", () =>
+    Effect.gen(function*() {
+      const storage = yield* ArtifactStorage
+      const namespace = randomNamespace()
+      const turbo = randomHash("13")
+      const nx = `nx-${turbo}` as ArtifactHash
+      const cas = `bazel-cas-${randomHash("13")}` as ArtifactHash
+      const bodies = new Map([[turbo, randomBytes(30)], [nx, randomBytes(40)], [cas, randomBytes(50)]])
+      for (const [hash, body] of bodies) yield* putBytes({ namespace, hash }, body, fullMetadata(hash))
+      for (const [hash, body] of bodies) {
+        const found = yield* storage.get({ namespace, hash })
+        assert.isTrue(Option.isSome(found), hash)
+        assert.strictEqual(Option.getOrThrow(found).info.size, body.length, hash)
+      }
+      assert.deepStrictEqual(hashesOf(yield* listed(namespace)), sorted([turbo, nx, cas]))
+      assert.deepStrictEqual(hashesOf(yield* listed(namespace, "nx-")), [nx])
+      assert.deepStrictEqual(hashesOf(yield* listed(namespace, "ba")), [cas])
+      assert.deepStrictEqual(hashesOf(yield* listed(namespace, "13")), [turbo])
+    }), testTimeout)
+
   it.effect("list of an empty or unknown namespace is empty", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual(yield* listed(randomNamespace()), [])
