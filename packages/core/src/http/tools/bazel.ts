@@ -5,8 +5,8 @@ import { badRequest } from "../ApiError.ts"
 import type { ApiError } from "../ApiError.ts"
 import { Services } from "../Services.ts"
 import { Uploader } from "../storeUpload.ts"
-import type { ErrorAnswer, ToolEntry } from "./toolRequests.ts"
-import { basicChallenge, entryOf, errorText, readEntry, textAnswer, toolRoute, writeEntry } from "./toolRequests.ts"
+import type { ToolEntry } from "./toolRequests.ts"
+import { challengingErrors, entryOf, noSuchEntry, readEntry, toolRoute, writeEntry } from "./toolRequests.ts"
 
 /**
  * Bazel's HTTP remote cache (`--remote_cache=http://<hoard>/bazel/<team>`):
@@ -17,11 +17,6 @@ import { basicChallenge, entryOf, errorText, readEntry, textAnswer, toolRoute, w
  * the content store. A 401 carries a Basic challenge: Bazel retries once
  * after one. Action results are stored as sent (not decoded as protobufs).
  */
-
-const missing = textAnswer(404, "no such cache entry")
-
-const answer: ErrorAnswer = (error, requestId) =>
-  Effect.succeed(error.status === 401 ? textAnswer(401, error.message, basicChallenge) : errorText(error, requestId))
 
 const sha256Hex = /^[a-f0-9]{64}$/u
 
@@ -65,7 +60,7 @@ export const BazelRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
       toolRoute(address, (entry, request) =>
         kind === "bazel-cas" && digestOf(entry) === emptyDigest
           ? Effect.succeed(HttpServerResponse.uint8Array(new Uint8Array(0), { status: 200 }))
-          : readEntry(services, request, entry, missing), answer)
+          : readEntry(services, request, entry, noSuchEntry), challengingErrors)
     )
     yield* router.add(
       "PUT",
@@ -73,7 +68,7 @@ export const BazelRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
       toolRoute(address, (entry, request) =>
         writeEntry(services, store, request, entry, kind === "bazel-cas" ? { check: requireDigest(digestOf(entry)) } : {}).pipe(
           Effect.as(stored)
-        ), answer)
+        ), challengingErrors)
     )
   }
 }))

@@ -2,8 +2,7 @@ import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { Services } from "../Services.ts"
 import { Uploader } from "../storeUpload.ts"
-import type { ErrorAnswer } from "./toolRequests.ts"
-import { basicChallenge, deleteEntry, entryOf, errorText, readEntry, textAnswer, toolRoute, writeEntry } from "./toolRequests.ts"
+import { challengingErrors, deleteEntry, entryOf, noSuchEntry, readEntry, toolRoute, writeEntry } from "./toolRequests.ts"
 
 /**
  * ccache's HTTP remote storage (`remote_storage = http://<hoard>/ccache/<team>`,
@@ -15,11 +14,6 @@ import { basicChallenge, deleteEntry, entryOf, errorText, readEntry, textAnswer,
  * as a miss or a failed write and goes on building.
  */
 
-const missing = textAnswer(404, "no such cache entry")
-
-const answer: ErrorAnswer = (error, requestId) =>
-  Effect.succeed(error.status === 401 ? textAnswer(401, error.message, basicChallenge) : errorText(error, requestId))
-
 const layouts = [
   { path: "/ccache/:team/:shard/:rest" as const, address: entryOf("ccache", "ccache", ["shard", "rest"]) },
   { path: "/ccache/:team/:key" as const, address: entryOf("ccache", "ccache", ["key"]) }
@@ -29,18 +23,18 @@ export const CcacheRoutes = HttpRouter.use(Effect.fnUntraced(function*(router) {
   const services = yield* Services
   const store = yield* Uploader
   for (const { address, path } of layouts) {
-    yield* router.add("GET", path, toolRoute(address, (entry, request) => readEntry(services, request, entry, missing), answer))
+    yield* router.add("GET", path, toolRoute(address, (entry, request) => readEntry(services, request, entry, noSuchEntry), challengingErrors))
     yield* router.add(
       "PUT",
       path,
-      toolRoute(address, (entry, request) => writeEntry(services, store, request, entry).pipe(Effect.as(HttpServerResponse.empty({ status: 200 }))), answer)
+      toolRoute(address, (entry, request) => writeEntry(services, store, request, entry).pipe(Effect.as(HttpServerResponse.empty({ status: 200 }))), challengingErrors)
     )
     yield* router.add(
       "DELETE",
       path,
       toolRoute(address, (entry, request) =>
         // 200 whether or not it was there: ccache counts a failed DELETE as an error and skips the rest of that compile's writes.
-        deleteEntry(services, request, entry).pipe(Effect.as(HttpServerResponse.empty({ status: 200 }))), answer)
+        deleteEntry(services, request, entry).pipe(Effect.as(HttpServerResponse.empty({ status: 200 }))), challengingErrors)
     )
   }
 }))

@@ -3,7 +3,7 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import { Services } from "../Services.ts"
 import { Uploader } from "../storeUpload.ts"
 import type { ErrorAnswer } from "./toolRequests.ts"
-import { basicChallenge, entryOf, errorText, readEntry, textAnswer, toolRoute, writeEntry } from "./toolRequests.ts"
+import { challengingErrors, entryOf, noSuchEntry, readEntry, textAnswer, toolRoute, writeEntry } from "./toolRequests.ts"
 
 /**
  * Gradle's HTTP build cache (`HttpBuildCache`, `url = "<hoard>/gradle/<team>/"`):
@@ -15,13 +15,12 @@ import { basicChallenge, entryOf, errorText, readEntry, textAnswer, toolRoute, w
  * 413 here, and the build keeps reading. A 401 carries a Basic challenge.
  */
 
-const missing = textAnswer(404, "no such cache entry")
+const missing = noSuchEntry
 
-const answer: ErrorAnswer = (error, requestId) => {
-  if (error.status === 401) return Effect.succeed(textAnswer(401, error.message, basicChallenge))
-  if (error.status === 507 || error.code === "remote_caching_over_limit") return Effect.succeed(textAnswer(413, error.message))
-  return Effect.succeed(errorText(error, requestId))
-}
+const answer: ErrorAnswer = (error, requestId) =>
+  error.status === 507 || error.code === "remote_caching_over_limit"
+    ? Effect.succeed(textAnswer(413, error.message))
+    : challengingErrors(error, requestId)
 
 const address = entryOf("gradle", "gradle", ["key"])
 

@@ -163,14 +163,21 @@ export const textAnswer = (
 export const errorText = (error: ApiError, requestId: string): HttpServerResponse.HttpServerResponse =>
   textAnswer(error.status, error.status >= 500 ? `${error.message} (request ${requestId})` : error.message, error.headers)
 
-/** A 401 that asks for Basic credentials: clients that send them only when challenged (Gradle, Bazel) need it. */
+/** The challenge of a 401 on the routes that take Basic credentials (Gradle, ccache and Bazel send them unasked). */
 export const basicChallenge = { "www-authenticate": "Basic realm=\"Hoard\", charset=\"UTF-8\"" } as const
+
+/** A miss on every tool's routes but Nx's. */
+export const noSuchEntry = textAnswer(404, "no such cache entry")
 
 /** How a protocol answers an `ApiError`: its own status and body for its client. */
 export type ErrorAnswer = (error: ApiError, requestId: string) => Effect.Effect<HttpServerResponse.HttpServerResponse>
 
 /** Plain text with the error's own status. */
 export const plainErrors: ErrorAnswer = (error, requestId) => Effect.succeed(errorText(error, requestId))
+
+/** Plain text with the error's own status; a 401 with the Basic challenge. */
+export const challengingErrors: ErrorAnswer = (error, requestId) =>
+  Effect.succeed(error.status === 401 ? textAnswer(401, error.message, basicChallenge) : errorText(error, requestId))
 
 /**
  * A tool's route handler: addresses the entry from the path, handles the
