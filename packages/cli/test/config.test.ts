@@ -406,6 +406,8 @@ describe("the generated token and the banner", () => {
       assert.include(banner, "  export TURBO_API=http://127.0.0.1:4000\n")
       assert.include(banner, "  export TURBO_TOKEN=<one of your configured tokens>\n")
       assert.include(banner, "  export TURBO_TEAM=web\n")
+      assert.include(banner, "NX_SELF_HOSTED_REMOTE_CACHE_SERVER=http://127.0.0.1:4000/nx/web ")
+      assert.include(banner, "--remote_cache=http://127.0.0.1:4000/bazel/web\n")
       assert.notInclude(banner, readToken)
       assert.notInclude(banner, writeToken)
 

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto"
+import type { Namespace } from "@hoard/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { rawRequest, sha256 } from "./client.ts"
 import type { ProtocolSuiteOptions } from "./protocolSuite.ts"
@@ -6,9 +7,9 @@ import type { ServerUnderTest, StartServer } from "./ServerUnderTest.ts"
 
 const secret = (name: string) => `${name}-${randomBytes(12).toString("hex")}`
 
-const alpha = { id: "team_alpha", slug: "alpha" }
-const beta = { id: "team_beta", slug: "beta" }
-const paused = { id: "team_paused", slug: "paused", status: "paused" as const }
+const alpha = { id: "team_alpha" as Namespace, slug: "alpha" }
+const beta = { id: "team_beta" as Namespace, slug: "beta" }
+const paused = { id: "team_paused" as Namespace, slug: "paused", status: "paused" as const }
 
 const tokens = {
   /** Bound to alpha alone: Nx may use the bare server URL with it. */

@@ -70,6 +70,7 @@ export const startupBanner = (
     : `  tokens: ${tokens.length} configured${
       teams.length > 0 ? ` for ${plural(teams.length, "team")}${everyTeam > 0 ? ` (${everyTeam} for every team)` : ""}` : ""
     }${jwt === undefined ? "" : `, and ${jwt}`}`
+  const team = teams[0]?.slug ?? "my-team"
   const turboToken = generatedToken ?? (tokens.length > 0 ? "<one of your configured tokens>" : "<a JWT from your issuer>")
   return [
     `Hoard is listening on ${listening}`,
@@ -92,7 +93,10 @@ export const startupBanner = (
       : "Point turbo at it (each team name gets its own namespace):",
     `  export TURBO_API=${apiUrl}`,
     `  export TURBO_TOKEN=${turboToken}`,
-    `  export TURBO_TEAM=${teams[0]?.slug ?? "my-team"}`,
+    `  export TURBO_TEAM=${team}`,
+    "Nx, Gradle, ccache and Bazel use the same token (Basic credentials: the token is the password):",
+    `  nx: NX_SELF_HOSTED_REMOTE_CACHE_SERVER=${apiUrl}/nx/${team}  gradle: ${apiUrl}/gradle/${team}/`,
+    `  ccache: remote_storage = ${apiUrl}/ccache/${team}  bazel: --remote_cache=${apiUrl}/bazel/${team}`,
     ""
   ].join("\n")
 }
