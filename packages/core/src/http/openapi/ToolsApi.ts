@@ -52,7 +52,7 @@ export class ToolsGroup extends HttpApiGroup.make("tools")
       error: uploadErrors
     }).annotateMerge(OpenApi.annotations({
       summary: "Gradle HTTP build cache: store an entry",
-      description: "No room in a budget or quota is 413, which Gradle (6.x and later) takes as a refused entry and goes on."
+      description: "No room in a budget or quota is 413, which current Gradle releases take as a refused entry and go on (4.4 turns its remote cache off, like on any other error)."
     })),
     HttpApiEndpoint.get("ccacheGet", "/ccache/:team/:shard/:rest", { params: ccacheSubdirs, success: Entry, error: errors })
       .annotateMerge(OpenApi.annotations({ summary: "ccache (subdirs layout): load an entry; HEAD asks whether it exists" })),
