@@ -1,40 +1,24 @@
 import { createHash, randomBytes } from "node:crypto"
-import { appendFile, readFile, stat } from "node:fs/promises"
-import { join, relative } from "node:path"
+import { appendFile } from "node:fs/promises"
+import { join } from "node:path"
 import { useHoardServer } from "@hoard/e2e-turbo/hoardLifecycle"
-import { listFiles } from "@hoard/e2e-turbo/outputs"
 import { startRecordingProxy } from "@hoard/e2e-turbo/recordingProxy"
 import type { RecordedRequest } from "@hoard/e2e-turbo/recordingProxy"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ciTokens, teamStorage } from "../src/teamStorage.ts"
 import { build, digestBazelBin, expunge, fixtureOutputs, withBasicAuth } from "../src/bazelRun.ts"
 import type { BazelBuildResult } from "../src/bazelRun.ts"
 import { createBazelWorkspace } from "../src/bazelWorkspace.ts"
 import type { BazelWorkspace } from "../src/bazelWorkspace.ts"
 
-const secret = (name: string) => `${name}-${randomBytes(16).toString("hex")}`
-
 const team = { id: "team_e2e_bazel", slug: "e2e-bazel", name: "E2E Bazel" }
 
-const tokens = {
-  /** Main-branch CI: fills the cache. */
-  ciWrite: { name: "ci-write", token: secret("ci-write"), teams: { [team.slug]: "read-write" } },
-  /** Pull-request CI: reads only. */
-  prRead: { name: "pr-read", token: secret("pr-read"), teams: { [team.slug]: "read" } }
-} as const
+const tokens = ciTokens(team.slug)
 
 const hoard = useHoardServer({ access: { teams: [team], tokens: Object.values(tokens) } })
 
-/** Every file of the team's namespace in the fs storage with its size, mtime and SHA-256: what a write would change. */
-const teamStorage = async (): Promise<Record<string, string>> => {
-  const dir = join(hoard().storageDir, team.id)
-  const files: Record<string, string> = {}
-  for (const file of await listFiles(dir)) {
-    const { mtimeMs, size } = await stat(file)
-    const sha256 = createHash("sha256").update(await readFile(file)).digest("hex")
-    files[relative(dir, file)] = `${size} bytes, mtime ${mtimeMs}, sha256 ${sha256}`
-  }
-  return files
-}
+/** The team's stored files (`teamStorage`): what a write would change. */
+const storedFiles = () => teamStorage(hoard().storageDir, team.id)
 
 /** The digests stored under `bazel-<kind>-<sha256>` (fs layout `<2-char shard>/bazel-<kind>-<sha256>`), sorted. */
 const storedDigests = (stored: Record<string, string>, kind: "ac" | "cas"): ReadonlyArray<string> =>
@@ -124,7 +108,7 @@ describe("Bazel's HTTP remote cache through Hoard", () => {
   })
 
   it("a cold build (Basic credentials) runs every action and uploads its action results and content", async () => {
-    expect(await teamStorage()).toEqual({})
+    expect(await storedFiles()).toEqual({})
     cold = await buildThroughHoard(ci, tokens.ciWrite.token)
     expect(cold.exitCode, context(cold)).toBe(0)
     expect(cold.remoteCacheWarnings, context(cold)).toEqual([])
@@ -133,7 +117,7 @@ describe("Bazel's HTTP remote cache through Hoard", () => {
     expect(cold.processes["linux-sandbox"] ?? cold.processes["local"] ?? 0, context(cold)).toBe(3)
     expect(Object.keys(cold.outputs)).toEqual([...fixtureOutputs])
 
-    stored = await teamStorage()
+    stored = await storedFiles()
     acDigests = storedDigests(stored, "ac")
     casDigests = storedDigests(stored, "cas")
     // Nothing but Bazel entries, each in its shard.
@@ -183,7 +167,7 @@ describe("Bazel's HTTP remote cache through Hoard", () => {
     expect(rows(warm.requests), context(warm)).toEqual(
       [...acDigests.map((digest) => `GET ac/${digest} 200`), ...Object.values(cold.outputs).map((digest) => `GET cas/${digest} 200`)].sort()
     )
-    expect(await teamStorage()).toEqual(stored)
+    expect(await storedFiles()).toEqual(stored)
   })
 
   it("a read-only token: unchanged actions are remote hits, a changed one still builds, Bazel warns that its upload failed, and nothing is stored", async () => {
@@ -211,7 +195,7 @@ describe("Bazel's HTTP remote cache through Hoard", () => {
     expect(puts, context(run)).toContain(`PUT cas/${changedAction} 403`)
     expect(puts, context(run)).toContain(`PUT cas/${run.outputs["shout.txt"]} 403`)
     expect(run.remoteCacheWarnings, context(run)).toEqual(["Writing to Remote Cache: 3 errors during bulk transfer"])
-    expect(await teamStorage()).toEqual(stored)
+    expect(await storedFiles()).toEqual(stored)
   })
 
   it("a read-only token with --remote_upload_local_results=false: the same kind of change builds with no PUT and no warning", async () => {
@@ -228,6 +212,6 @@ describe("Bazel's HTTP remote cache through Hoard", () => {
     expect(run.outputs["greeting.txt"]).toBe(cold.outputs["greeting.txt"])
     expect(run.outputs["blob.bin"]).toBe(cold.outputs["blob.bin"])
     expect(run.outputs["shout.txt"]).not.toBe(cold.outputs["shout.txt"])
-    expect(await teamStorage()).toEqual(stored)
+    expect(await storedFiles()).toEqual(stored)
   })
 })

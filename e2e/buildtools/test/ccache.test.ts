@@ -1,40 +1,24 @@
-import { createHash, randomBytes } from "node:crypto"
-import { appendFile, readFile, stat } from "node:fs/promises"
-import { join, relative } from "node:path"
+import { randomBytes } from "node:crypto"
+import { appendFile } from "node:fs/promises"
+import { join } from "node:path"
 import { useHoardServer } from "@hoard/e2e-turbo/hoardLifecycle"
-import { listFiles } from "@hoard/e2e-turbo/outputs"
 import { startRecordingProxy } from "@hoard/e2e-turbo/recordingProxy"
 import type { RecordedRequest } from "@hoard/e2e-turbo/recordingProxy"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ciTokens, teamStorage } from "../src/teamStorage.ts"
 import { ccacheEntryPath, ccacheKeyPattern } from "../src/ccacheKey.ts"
 import type { CcacheLayout } from "../src/ccacheKey.ts"
 import { clearLocalCache, compileAll, createCcacheProject } from "../src/ccacheRun.ts"
 import type { CcacheAuth, CcacheCompileResult, CcacheProject } from "../src/ccacheRun.ts"
 
-const secret = (name: string) => `${name}-${randomBytes(16).toString("hex")}`
-
 const team = { id: "team_e2e_ccache", slug: "e2e-ccache", name: "E2E ccache" }
 
-const tokens = {
-  /** Main-branch CI: fills the cache. */
-  ciWrite: { name: "ci-write", token: secret("ci-write"), teams: { [team.slug]: "read-write" } },
-  /** Pull-request CI: reads only. */
-  prRead: { name: "pr-read", token: secret("pr-read"), teams: { [team.slug]: "read" } }
-} as const
+const tokens = ciTokens(team.slug)
 
 const hoard = useHoardServer({ access: { teams: [team], tokens: Object.values(tokens) } })
 
-/** Every file of the team's namespace in the fs storage with its size, mtime and SHA-256: what a write would change. */
-const teamStorage = async (): Promise<Record<string, string>> => {
-  const dir = join(hoard().storageDir, team.id)
-  const files: Record<string, string> = {}
-  for (const file of await listFiles(dir)) {
-    const { mtimeMs, size } = await stat(file)
-    const sha256 = createHash("sha256").update(await readFile(file)).digest("hex")
-    files[relative(dir, file)] = `${size} bytes, mtime ${mtimeMs}, sha256 ${sha256}`
-  }
-  return files
-}
+/** The team's stored files (`teamStorage`): what a write would change. */
+const storedFiles = () => teamStorage(hoard().storageDir, team.id)
 
 /** Where Hoard's fs storage keeps a ccache key: `<2-char shard>/ccache-<key>`. */
 const storedPath = (key: string) => join(key.slice(0, 2), `ccache-${key}`)
@@ -115,7 +99,7 @@ describe("ccache remote storage through Hoard", () => {
   })
 
   it("a cold build (Basic credentials, default subdirs layout) misses and uploads every manifest and result", async () => {
-    expect(await teamStorage()).toEqual({})
+    expect(await storedFiles()).toEqual({})
     const run = await build(ci, ciBasic)
     cold = run.result
     expect(ci.sources).toEqual(["src/checksum.c", "src/geometry.c", "src/names.c"])
@@ -146,7 +130,7 @@ describe("ccache remote storage through Hoard", () => {
     )
 
     // Exactly those entries landed in the team's namespace, as `ccache-<key>`.
-    stored = await teamStorage()
+    stored = await storedFiles()
     expect(Object.keys(stored).sort()).toEqual(keys.map(storedPath).sort())
   })
 
@@ -169,7 +153,7 @@ describe("ccache remote storage through Hoard", () => {
       rows(keys.map((key) => ({ method: "GET", url: entryUrl(key, "subdirs"), status: 200 })))
     )
     expect(run.result.objects).toEqual(cold.objects)
-    expect(await teamStorage()).toEqual(stored)
+    expect(await storedFiles()).toEqual(stored)
   })
 
   it("another machine in the flat layout with a bearer token reads the same entries", async () => {
@@ -189,7 +173,7 @@ describe("ccache remote storage through Hoard", () => {
       rows(keys.map((key) => ({ method: "GET", url: entryUrl(key, "flat"), status: 200 })))
     )
     expect(run.result.objects).toEqual(cold.objects)
-    expect(await teamStorage()).toEqual(stored)
+    expect(await storedFiles()).toEqual(stored)
   })
 
   it("a read-only token: unchanged sources are remote hits, a changed source still compiles, its upload is refused (403) and nothing is stored", async () => {
@@ -231,6 +215,6 @@ describe("ccache remote storage through Hoard", () => {
     expect(objects["geometry.o"]).toBe(cold.objects["geometry.o"])
     expect(objects["names.o"]).toMatch(/^[0-9a-f]{64}$/u)
     expect(objects["names.o"]).not.toBe(cold.objects["names.o"])
-    expect(await teamStorage()).toEqual(stored)
+    expect(await storedFiles()).toEqual(stored)
   })
 })

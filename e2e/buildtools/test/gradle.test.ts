@@ -1,38 +1,20 @@
-import { createHash, randomBytes } from "node:crypto"
-import { readFile, stat } from "node:fs/promises"
-import { join, relative } from "node:path"
+import { join } from "node:path"
 import { useHoardServer } from "@hoard/e2e-turbo/hoardLifecycle"
-import { listFiles } from "@hoard/e2e-turbo/outputs"
 import { startRecordingProxy } from "@hoard/e2e-turbo/recordingProxy"
 import type { RecordedRequest } from "@hoard/e2e-turbo/recordingProxy"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ciTokens, teamStorage } from "../src/teamStorage.ts"
 import { createGradleProject, fixtureOutputs, fixtureTasks, runBuild } from "../src/gradleRun.ts"
 import type { GradleBuildOptions, GradleBuildResult, GradleProject } from "../src/gradleRun.ts"
 
-const secret = (name: string) => `${name}-${randomBytes(16).toString("hex")}`
-
 const team = { id: "team_e2e_gradle", slug: "e2e-gradle", name: "E2E Gradle" }
 
-const tokens = {
-  /** Main-branch CI: fills the cache. */
-  ciWrite: { name: "ci-write", token: secret("ci-write"), teams: { [team.slug]: "read-write" } },
-  /** Pull-request CI: reads only. */
-  prRead: { name: "pr-read", token: secret("pr-read"), teams: { [team.slug]: "read" } }
-} as const
+const tokens = ciTokens(team.slug)
 
 const hoard = useHoardServer({ access: { teams: [team], tokens: Object.values(tokens) } })
 
-/** Every file of the team's namespace in the fs storage with its size, mtime and SHA-256: what a write would change. */
-const teamStorage = async (): Promise<Record<string, string>> => {
-  const dir = join(hoard().storageDir, team.id)
-  const files: Record<string, string> = {}
-  for (const file of await listFiles(dir)) {
-    const { mtimeMs, size } = await stat(file)
-    const sha256 = createHash("sha256").update(await readFile(file)).digest("hex")
-    files[relative(dir, file)] = `${size} bytes, mtime ${mtimeMs}, sha256 ${sha256}`
-  }
-  return files
-}
+/** The team's stored files (`teamStorage`): what a write would change. */
+const storedFiles = () => teamStorage(hoard().storageDir, team.id)
 
 /** Where Hoard's fs storage keeps a Gradle cache key: `<2-char shard>/gradle-<key>`. */
 const storedPath = (key: string) => join(key.slice(0, 2), `gradle-${key}`)
@@ -109,7 +91,7 @@ describe("Gradle's HTTP build cache through Hoard", () => {
   })
 
   it("a cold build (read-write token, push = true) misses, runs every task and uploads every entry", async () => {
-    expect(await teamStorage()).toEqual({})
+    expect(await storedFiles()).toEqual({})
     cold = await build(ci, { token: tokens.ciWrite.token, push: true }, { properties: { hoardBlobBytes: blobBytes.cold } })
     expect(cold.exitCode, context(cold)).toBe(0)
     expect(cold.tasks, context(cold)).toMatchObject(every("EXECUTED"))
@@ -125,7 +107,7 @@ describe("Gradle's HTTP build cache through Hoard", () => {
     )
 
     // Every entry is in the team's namespace under the `gradle-` prefix, and nothing else is.
-    stored = await teamStorage()
+    stored = await storedFiles()
     expect(Object.keys(stored).sort(), context(cold)).toEqual(keys.map(storedPath).sort())
     expect(Object.keys(cold.outputs).sort(), context(cold)).toEqual([...fixtureOutputs].sort())
     const blob = await getEntry(coldKeys[":blob"] ?? "")
@@ -146,7 +128,7 @@ describe("Gradle's HTTP build cache through Hoard", () => {
       rows(Object.values(coldKeys).map((key) => ({ method: "GET", url: entryUrl(key), status: 200 })))
     )
     expect(warm.outputs).toEqual(cold.outputs)
-    expect(await teamStorage()).toEqual(stored)
+    expect(await storedFiles()).toEqual(stored)
   })
 
   it("a read-only token with push = false: unchanged tasks come FROM-CACHE, a new variant runs, nothing is sent or stored", async () => {
@@ -174,7 +156,7 @@ describe("Gradle's HTTP build cache through Hoard", () => {
     expect(blob).toMatch(/^[0-9a-f]{64}$/u)
     expect(blob).not.toBe(coldBlob)
     expect((await getEntry(keys[":blob"] ?? "")).status).toBe(404)
-    expect(await teamStorage()).toEqual(stored)
+    expect(await storedFiles()).toEqual(stored)
   })
 
   it("a read-only token with push = true: the upload is refused with 403, Gradle warns, the build still succeeds and nothing is stored", async () => {
@@ -202,6 +184,6 @@ describe("Gradle's HTTP build cache through Hoard", () => {
     expect(pr.outputs["blob/blob.bin"]).toMatch(/^[0-9a-f]{64}$/u)
 
     expect((await getEntry(keys[":blob"] ?? "")).status).toBe(404)
-    expect(await teamStorage()).toEqual(stored)
+    expect(await storedFiles()).toEqual(stored)
   })
 })
