@@ -464,13 +464,13 @@ describe("observability settings", () => {
       assert.strictEqual(short.message, "invalid HOARD_METRICS_TOKEN: a metrics token is at least 16 characters, without spaces")
     }))
 
-  it.effect("fsync: on by default; off from a flag, HOARD_FSYNC or the config file; anything else is one clear error", () =>
+  it.effect("fsync: off by default; on from a flag, HOARD_FSYNC or the config file; anything else is one clear error", () =>
     Effect.gen(function*() {
-      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory" }, {}, {})).fsync, true)
-      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory", fsync: "off" }, {}, {})).fsync, false)
-      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_FSYNC: "off" }, {})).fsync, false)
-      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory" }, {}, { fsync: "off" })).fsync, false)
-      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory", fsync: "on" }, { HOARD_FSYNC: "off" }, {})).fsync, true)
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory" }, {}, {})).fsync, false)
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory", fsync: "on" }, {}, {})).fsync, true)
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_FSYNC: "on" }, {})).fsync, true)
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory" }, {}, { fsync: "on" })).fsync, true)
+      assert.strictEqual((yield* resolveServeConfig({ ...noFlags, storage: "memory", fsync: "off" }, { HOARD_FSYNC: "on" }, {})).fsync, false)
       const bad = yield* Effect.flip(resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_FSYNC: "sometimes" }, {}))
       assert.strictEqual(bad.message, `invalid HOARD_FSYNC "sometimes": fsync is on or off`)
     }))

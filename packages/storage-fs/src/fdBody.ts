@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs"
+import { crc32 } from "node:zlib"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import { StorageError } from "@hoard/core"
 import { Effect, Stream } from "effect"
@@ -37,35 +38,82 @@ const unreadBodies = new FinalizationRegistry<FdOwnership>((ownership) => owners
 // Larger than Node's 64 KiB default: fewer, bigger chunks cost less per byte downstream.
 const readChunkBytes = 256 * 1024
 
+/** `bytes`, failing after the last of them unless their CRC-32 is `verify.crc`. */
+const verified = (
+  bytes: Stream.Stream<Uint8Array, StorageError>,
+  path: string,
+  verify: NonNullable<FdBodyRange["verify"]>
+): Stream.Stream<Uint8Array, StorageError> => {
+  let crc = 0
+  const check = Effect.suspend(() =>
+    crc === verify.crc ? Effect.void : verify.onMismatch(crc, verify.crc).pipe(
+      Effect.andThen(Effect.fail(new StorageError({ operation: "get", message: `the bytes of ${path} do not match their CRC-32` })))
+    )
+  )
+  return Stream.concat(
+    Stream.map(bytes, (chunk) => {
+      crc = crc32(chunk, crc)
+      return chunk
+    }),
+    Stream.fromEffectDrain(check)
+  )
+}
+
 export interface FdBody {
   readonly body: Stream.Stream<Uint8Array, StorageError>
   /** Closes the fd unless the body has started: for a body that will never be handed out. */
   readonly closeUnread: () => void
 }
 
+export interface FdBodyRange {
+  /** Where in the file the bytes after `first` start. */
+  readonly position: number
+  /** Where the artifact's bytes end (exclusive): the trailer after them is not part of the body. */
+  readonly end: number
+  /**
+   * The CRC-32 the bytes must have. On a mismatch `onMismatch` runs and the
+   * stream fails after its last bytes, so the answer is cut short, never whole.
+   */
+  readonly verify?: {
+    readonly crc: number
+    readonly onMismatch: (computed: number, stored: number) => Effect.Effect<void>
+  } | undefined
+}
+
 /**
  * The bytes of an artifact from an fd that is already open: `first` (read
- * along with the header), then the rest of the file from `position`, through
- * one Node read stream. The fd pins the file's inode, so a concurrent rename of
- * a new version over the path cannot change what is read. The fd is closed
- * when the stream ends, fails or is interrupted. A body can be run once.
+ * along with the header), then the rest of the artifact's bytes from
+ * `position`, through one Node read stream. The fd pins the file's inode, so
+ * a concurrent rename of a new version over the path cannot change what is
+ * read. The fd is closed when the stream ends, fails or is interrupted. A
+ * body can be run once.
  */
-export const fdBody = (fd: number, path: string, first: Uint8Array, position: number): FdBody => {
+export const fdBody = (fd: number, path: string, first: Uint8Array, { end, position, verify }: FdBodyRange): FdBody => {
   const ownership = new FdOwnership(fd)
   const open = (): Stream.Stream<Uint8Array, StorageError> => {
     if (!ownership.claimForStream()) {
       return Stream.fail(new StorageError({ operation: "get", message: `the body of ${path} can be read only once` }))
     }
     unreadBodies.unregister(ownership)
-    const readable = createReadStream(path, { fd, start: position, highWaterMark: readChunkBytes, autoClose: true })
-    const rest = NodeStream.fromReadable<Uint8Array, StorageError>({
-      evaluate: () => readable,
-      onError: ioError("get", `read ${path}`)
+    // `end` is inclusive for Node; an empty range still opens (and so closes) the fd's stream.
+    const readable = createReadStream(path, {
+      fd,
+      start: position,
+      end: Math.max(position, end) - 1,
+      highWaterMark: readChunkBytes,
+      autoClose: true
     })
-    return (first.byteLength > 0 ? Stream.concat(Stream.succeed(first), rest) : rest).pipe(
+    const rest = position >= end
+      ? Stream.fromEffectDrain(Effect.sync(() => readable.destroy()))
+      : NodeStream.fromReadable<Uint8Array, StorageError>({
+        evaluate: () => readable,
+        onError: ioError("get", `read ${path}`)
+      })
+    const bytes = (first.byteLength > 0 ? Stream.concat(Stream.succeed(first), rest) : rest).pipe(
       // Covers an interruption before the read stream started; destroying closes the fd.
       Stream.ensuring(Effect.sync(() => readable.destroy()))
     )
+    return verify === undefined ? bytes : verified(bytes, path, verify)
   }
   // The thunk is held by every stream derived from this body: registering it
   // (rather than the Stream object) keeps the fd open while any of them lives.

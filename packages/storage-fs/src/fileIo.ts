@@ -13,10 +13,14 @@ export interface FileIdentity {
   readonly ino: bigint
 }
 
-export const identityOf = (fd: number): Promise<FileIdentity> =>
+/** An open file's size and identity (one fstat). */
+export const sizeAndIdentityOf = (fd: number): Promise<{ readonly size: number; readonly identity: FileIdentity }> =>
   new Promise((resolve, reject) =>
-    fstat(fd, { bigint: true }, (error, stats) => (error ? reject(error) : resolve({ dev: stats.dev, ino: stats.ino })))
+    fstat(fd, { bigint: true }, (error, stats) =>
+      error ? reject(error) : resolve({ size: Number(stats.size), identity: { dev: stats.dev, ino: stats.ino } }))
   )
+
+export const identityOf = (fd: number): Promise<FileIdentity> => sizeAndIdentityOf(fd).then(({ identity }) => identity)
 
 export const sameFile = (a: FileIdentity, b: FileIdentity): boolean => a.dev === b.dev && a.ino === b.ino
 
@@ -31,11 +35,14 @@ export const openIfExists = async (path: string): Promise<number | undefined> =>
   }
 }
 
-/** Reads up to `length` bytes from the start of a regular file (which returns less only at its end). */
-export const readStart = async (fd: number, length: number): Promise<Buffer> => {
+/** Reads up to `length` bytes at `position` of a regular file (which returns less only at its end). */
+export const readAt = async (fd: number, length: number, position: number): Promise<Buffer> => {
   const buffer = Buffer.allocUnsafe(length)
-  const { bytesRead } = await readFile(fd, buffer, 0, length, 0)
+  const { bytesRead } = await readFile(fd, buffer, 0, length, position)
   return buffer.subarray(0, bytesRead)
 }
+
+/** Reads up to `length` bytes from the start of a regular file. */
+export const readStart = (fd: number, length: number): Promise<Buffer> => readAt(fd, length, 0)
 
 export const closeQuietly = (fd: number): Promise<void> => closeFile(fd).catch(() => undefined)

@@ -1,6 +1,7 @@
+import { crc32 } from "node:zlib"
 import type { ArtifactInfo, StoredArtifact } from "@hoard/core"
-import { Stream } from "effect"
-import { closeQuietly, identityOf, openIfExists, statFile } from "./fileIo.ts"
+import { Effect, Stream } from "effect"
+import { closeQuietly, identityOf, openIfExists, readAt, sizeAndIdentityOf, statFile } from "./fileIo.ts"
 import type { FileIdentity } from "./fileIo.ts"
 import { fdBody } from "./fdBody.ts"
 import { readHeader } from "./readHeader.ts"
@@ -38,34 +39,64 @@ const noop = () => {}
 const corrupt = async (fd: number, reason: string): Promise<CorruptFile> => ({ _tag: "Corrupt", reason, file: await identityOf(fd) })
 
 /** The file's real size against the size its header records: a torn or padded file is corrupt. */
-const lengthProblem = async (fd: number, start: FileStart): Promise<string | undefined> => {
-  const fileSize = start.wholeFile ? start.bytes.byteLength : (await statFile(fd)).size
-  const expected = start.bodyOffset + start.info.size
-  return fileSize === expected ? undefined : `it holds ${fileSize - start.bodyOffset} bytes, its header says ${start.info.size}`
+const lengthProblem = async (fd: number, start: FileStart): Promise<string | undefined> =>
+  sizeProblem(start.wholeFile ? start.bytes.byteLength : (await statFile(fd)).size, start)
+
+const sizeProblem = (fileSize: number, start: FileStart): string | undefined => {
+  const expected = start.bodyOffset + start.info.size + start.trailerBytes
+  return fileSize === expected
+    ? undefined
+    : `it holds ${fileSize - start.bodyOffset - start.trailerBytes} bytes, its header says ${start.info.size}`
 }
+
+const checksumProblem = (computed: number, stored: number): string =>
+  `its bytes have CRC-32 ${computed >>> 0}, its trailer says ${stored}`
 
 /**
  * Opens an artifact file and reads its header from the open fd. The rest is
  * read from that same fd, so bytes and info always belong to one version.
  * `undefined` when there is no such file; `Corrupt` when it cannot be
- * decoded or its length disagrees with its header. Rejects only when the
- * file system fails.
+ * decoded, its length disagrees with its header or (when read whole) its
+ * bytes with their CRC-32. A body too large to read whole is checked as it
+ * streams: a mismatch fails the stream at its end, after `onCorrupt` has run.
+ * Rejects only when the file system fails.
  */
-export const readArtifact = async (path: string): Promise<OpenedArtifact | CorruptFile | undefined> => {
+export const readArtifact = async (
+  path: string,
+  onCorrupt: (file: CorruptFile) => Effect.Effect<void>
+): Promise<OpenedArtifact | CorruptFile | undefined> => {
   const fd = await openIfExists(path)
   if (fd === undefined) return undefined
   let handedOver = false
   try {
     const start = await readHeader(fd, firstReadBytes)
     if (start._tag === "Unreadable") return await corrupt(fd, start.reason)
-    const problem = await lengthProblem(fd, start)
-    if (problem !== undefined) return await corrupt(fd, problem)
-    const fileBytes = start.bodyOffset + start.info.size
-    const first = start.bytes.subarray(start.bodyOffset, fileBytes)
-    if (start.bytes.byteLength >= fileBytes) {
+    const bodyEnd = start.bodyOffset + start.info.size
+    const first = start.bytes.subarray(start.bodyOffset, bodyEnd)
+    const checked = start.trailerBytes > 0
+    if (start.wholeFile) {
+      const problem = sizeProblem(start.bytes.byteLength, start)
+      if (problem !== undefined) return await corrupt(fd, problem)
+      if (checked) {
+        const computed = crc32(first)
+        const stored = start.bytes.readUInt32BE(bodyEnd)
+        if (computed !== stored) return await corrupt(fd, checksumProblem(computed, stored))
+      }
       return { _tag: "Opened", artifact: { info: start.info, body: inMemoryBody(first), bytes: first }, abandon: noop }
     }
-    const { body, closeUnread } = fdBody(fd, path, first, start.bytes.byteLength)
+    // Too large to read whole: its identity is taken now, while the fd is
+    // surely this file's, in case the stream finds it corrupt.
+    const { identity, size } = await sizeAndIdentityOf(fd)
+    const problem = sizeProblem(size, start)
+    if (problem !== undefined) return { _tag: "Corrupt", reason: problem, file: identity }
+    const verify = checked
+      ? {
+        crc: (await readAt(fd, 4, bodyEnd)).readUInt32BE(0),
+        onMismatch: (computed: number, stored: number) =>
+          onCorrupt({ _tag: "Corrupt", reason: checksumProblem(computed, stored), file: identity })
+      }
+      : undefined
+    const { body, closeUnread } = fdBody(fd, path, first, { position: start.bytes.byteLength, end: bodyEnd, verify })
     handedOver = true
     return { _tag: "Opened", artifact: { info: start.info, body }, abandon: closeUnread }
   } finally {

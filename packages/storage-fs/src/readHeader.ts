@@ -7,6 +7,8 @@ export interface FileStart {
   readonly info: ArtifactInfo
   /** Where the artifact's bytes start in the file. */
   readonly bodyOffset: number
+  /** Bytes after the artifact's bytes: the CRC-32 trailer (4), or none in a format 1 file. */
+  readonly trailerBytes: number
   /** The bytes read from the start of the file (header, then possibly some body). */
   readonly bytes: Buffer
   /** Whether `bytes` reach the end of the file. */
@@ -39,6 +41,13 @@ export const readHeader = async (fd: number, readAhead: number): Promise<FileSta
     case "NeedBytes":
       return { _tag: "Unreadable", reason: "it ends inside its metadata block" }
     case "Decoded":
-      return { _tag: "Read", info: decoded.info, bodyOffset: decoded.bodyOffset, bytes, wholeFile: bytes.byteLength < length }
+      return {
+        _tag: "Read",
+        info: decoded.info,
+        bodyOffset: decoded.bodyOffset,
+        trailerBytes: decoded.trailerBytes,
+        bytes,
+        wholeFile: bytes.byteLength < length
+      }
   }
 }

@@ -1,11 +1,12 @@
 import { mkdir, open, rename, unlink } from "node:fs/promises"
 import type { FileHandle } from "node:fs/promises"
 import { dirname } from "node:path"
+import { crc32 } from "node:zlib"
 import { StorageError } from "@hoard/core"
 import type { ArtifactInfo } from "@hoard/core"
 import { Effect, Stream } from "effect"
 import { errorCode, ioError } from "./errors.ts"
-import { encodeHeader } from "./header.ts"
+import { encodeHeader, encodeTrailer } from "./header.ts"
 import { tempPathBeside } from "./layout.ts"
 
 interface TempFile {
@@ -77,12 +78,13 @@ export interface WriteOptions {
 
 /**
  * Makes the complete temp file the artifact: flush its data to disk, then
- * atomically rename it over the target. The data is on disk before the name
- * points at it, so a crash never leaves a torn artifact. The directory is not
- * fsynced: after a crash the newest renames may be lost, which for a cache
- * means a miss, and saves a second fsync on every upload. Without `fsync` a
- * crash can leave a renamed file shorter than its header says: reads check
- * the length, so it is a miss (and removed), never served.
+ * atomically rename it over the target. With `fsync` the data is on disk
+ * before the name points at it, so a stored artifact survives a power loss.
+ * Without it (the default) a crash may lose the newest uploads or leave a
+ * renamed file torn or zero-filled: reads check its length and CRC-32, so it
+ * is a miss (and removed), never served. The directory is never fsynced:
+ * after a crash the newest renames may be lost, which for a cache means a
+ * miss, and saves a second fsync on every upload.
  */
 const commit = async (temp: TempFile, target: string, { fsync }: WriteOptions): Promise<void> => {
   if (fsync) await temp.handle.sync()
@@ -91,7 +93,12 @@ const commit = async (temp: TempFile, target: string, { fsync }: WriteOptions): 
   await rename(temp.path, target)
 }
 
-const writeHeaderAndBody = <E>(
+/**
+ * Writes the header, the body and the trailer (the body's CRC-32). The header
+ * rides along with the first write and the trailer with the write that
+ * completes the declared size: a small artifact is one write.
+ */
+const writeFramedBody = <E>(
   temp: TempFile,
   header: Uint8Array,
   body: Stream.Stream<Uint8Array, E>,
@@ -102,19 +109,23 @@ const writeHeaderAndBody = <E>(
       Effect.tryPromise({ try: () => writeFully(temp.handle, buffers), catch: ioError("put", `write ${temp.path}`) })
     let headerWritten = false
     let received = 0
-    // The header rides along with the first write: one write per chunk batch.
-    const withHeader = (chunks: ReadonlyArray<Uint8Array>): ReadonlyArray<Uint8Array> => {
-      if (headerWritten) return chunks
+    let crc = 0
+    const framed = (chunks: ReadonlyArray<Uint8Array>): ReadonlyArray<Uint8Array> => {
+      const buffers = headerWritten ? [...chunks] : [header, ...chunks]
       headerWritten = true
-      return [header, ...chunks]
+      if (received === size) buffers.push(encodeTrailer(crc))
+      return buffers
     }
     return body.pipe(
       Stream.runForEachArray((chunks) => {
-        for (const chunk of chunks) received += chunk.byteLength
+        for (const chunk of chunks) {
+          received += chunk.byteLength
+          crc = crc32(chunk, crc)
+        }
         if (received > size) {
           return Effect.fail(new StorageError({ operation: "put", message: `the body is longer than its declared size of ${size} bytes` }))
         }
-        return write(withHeader(chunks))
+        return write(framed(chunks))
       }),
       Effect.flatMap(() => {
         if (received !== size) {
@@ -122,7 +133,8 @@ const writeHeaderAndBody = <E>(
             new StorageError({ operation: "put", message: `the body ended after ${received} of its declared ${size} bytes` })
           )
         }
-        return headerWritten ? Effect.void : write(withHeader([]))
+        // An empty body had no chunk to carry the header and the trailer.
+        return headerWritten ? Effect.void : write(framed([]))
       })
     )
   })
@@ -141,7 +153,7 @@ export const writeArtifact = <E>(
   Effect.acquireUseRelease(
     Effect.tryPromise({ try: () => createTemp(dirname(target)), catch: ioError("put", `create a temp file beside ${target}`) }),
     (temp) =>
-      writeHeaderAndBody(temp, encodeHeader(info), body, info.size).pipe(
+      writeFramedBody(temp, encodeHeader(info), body, info.size).pipe(
         Effect.andThen(
           Effect.uninterruptible(Effect.tryPromise({ try: () => commit(temp, target, options), catch: ioError("put", `store ${target}`) }))
         )

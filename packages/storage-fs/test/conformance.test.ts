@@ -33,5 +33,5 @@ const conformance = (name: string, options: { readonly fsync: boolean }) => {
 }
 
 conformance("FsStorage", { fsync: true })
-// Without fsync a crash can leave a short file behind: the corruption cases above are what it would look like.
+// Without fsync (the default) a crash can leave a short or damaged file behind: corrupt.test.ts has what it would look like.
 conformance("FsStorage without fsync", { fsync: false })

@@ -1,5 +1,6 @@
 import { mkdir, readdir, rename, writeFile } from "node:fs/promises"
 import { join } from "node:path"
+import { crc32 } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import type { ArtifactHash, ArtifactKey } from "@hoard/core"
 import { FsStorage } from "@hoard/storage-fs"
@@ -9,7 +10,7 @@ import { makeCorruptEntries } from "../src/corruptEntries.ts"
 import { readArtifactInfo } from "../src/readArtifact.ts"
 import { tempDirectory } from "./tempDirectory.ts"
 
-/** An artifact file as the format describes it: "HORD", uint16 version, uint32 JSON length, JSON, bytes. */
+/** An artifact file as format 1 describes it: "HORD", uint16 version, uint32 JSON length, JSON, bytes. */
 const artifactFile = (json: string, body: Uint8Array, version = 1): Buffer => {
   const metadata = Buffer.from(json, "utf8")
   const header = Buffer.alloc(10)
@@ -17,6 +18,20 @@ const artifactFile = (json: string, body: Uint8Array, version = 1): Buffer => {
   header.writeUInt16BE(version, 4)
   header.writeUInt32BE(metadata.byteLength, 6)
   return Buffer.concat([header, metadata, body])
+}
+
+/** A format 2 file: format 1's layout, then the CRC-32 of the bytes (`crc` to write another). */
+const checkedFile = (json: string, body: Uint8Array, crc = crc32(body)): Buffer => {
+  const trailer = Buffer.alloc(4)
+  trailer.writeUInt32BE(crc, 0)
+  return Buffer.concat([artifactFile(json, body, 2), trailer])
+}
+
+/** `bytes` with one bit flipped at `at`, as a bad disk block or a torn write would leave them. */
+const flipped = (bytes: Uint8Array, at: number): Uint8Array => {
+  const copy = new Uint8Array(bytes)
+  copy[at] = copy[at]! ^ 0x01
+  return copy
 }
 
 const infoJson = (size: number) => JSON.stringify({ size, createdAt: 1_700_000_000_000, metadata: { durationMs: 3 } })
@@ -61,6 +76,55 @@ describe("FsStorage corrupt files", () => {
       assert.deepStrictEqual(yield* storage.head(key), Option.some(artifact.info))
     }))
 
+  for (const size of [100, 500_000]) {
+    it.effect(`a format 2 file of ${size} bytes written by hand reads back`, () =>
+      Effect.gen(function*() {
+        const { plant, storage } = yield* setup
+        const body = randomBytes(size)
+        const { key } = yield* plant(checkedFile(infoJson(size), body))
+        assert.deepStrictEqual(yield* bytesOf(Option.getOrThrow(yield* storage.get(key)).body), body)
+        assert.strictEqual(Option.getOrThrow(yield* storage.head(key)).size, size)
+        assert.strictEqual(yield* storage.corruptEntries, 0)
+      }))
+  }
+
+  it.effect("a small file whose bytes do not match their CRC-32: get misses, removes it, logs once", () =>
+    Effect.gen(function*() {
+      const { captured, filesInShard, plant, storage, warnings } = yield* setup
+      const body = randomBytes(1000)
+      const bad = yield* plant(checkedFile(infoJson(1000), flipped(body, 500), crc32(body)))
+      yield* Effect.gen(function*() {
+        assert.isTrue(Option.isNone(yield* storage.get(bad.key)))
+        assert.deepStrictEqual(yield* filesInShard, [])
+        assert.strictEqual(yield* storage.corruptEntries, 1)
+        assert.strictEqual(warnings.length, 1)
+        assert.include(warnings[0] ?? "", "CRC-32")
+        assert.isTrue(Option.isNone(yield* storage.head(bad.key)), "head misses afterwards")
+      }).pipe(Effect.provide(captured))
+    }))
+
+  it.effect("a large file whose bytes do not match their CRC-32: its body fails after the last byte, and it is removed", () =>
+    Effect.gen(function*() {
+      const { captured, filesInShard, plant, storage, warnings } = yield* setup
+      const body = randomBytes(500_000)
+      const bad = yield* plant(checkedFile(infoJson(500_000), flipped(body, 400_000), crc32(body)))
+      yield* Effect.gen(function*() {
+        // Too large to check before answering: the answer starts, and is cut off at its end.
+        const artifact = Option.getOrThrow(yield* storage.get(bad.key))
+        let streamed = 0
+        const error = yield* Effect.flip(Stream.runForEach(artifact.body, (chunk) => Effect.sync(() => {
+          streamed += chunk.byteLength
+        })))
+        assert.strictEqual(error._tag, "StorageError")
+        assert.include(error.message, "CRC-32")
+        assert.strictEqual(streamed, 500_000, "every byte went out before the failure")
+        assert.deepStrictEqual(yield* filesInShard, [])
+        assert.strictEqual(yield* storage.corruptEntries, 1)
+        assert.strictEqual(warnings.length, 1)
+        assert.isTrue(Option.isNone(yield* storage.get(bad.key)), "a miss afterwards")
+      }).pipe(Effect.provide(captured))
+    }))
+
   const corrupt: ReadonlyArray<readonly [string, Buffer]> = [
     ["an empty file", Buffer.alloc(0)],
     ["a file without the magic", Buffer.from("PK\u0003\u0004 some zip file or other")],
@@ -71,7 +135,9 @@ describe("FsStorage corrupt files", () => {
     ["a small file shorter than its header says", artifactFile(infoJson(100), randomBytes(60))],
     ["a small file longer than its header says", artifactFile(infoJson(100), randomBytes(140))],
     ["a large file shorter than its header says", artifactFile(infoJson(500_000), randomBytes(400_000))],
-    ["a large file longer than its header says", artifactFile(infoJson(500_000), randomBytes(500_001))]
+    ["a large file longer than its header says", artifactFile(infoJson(500_000), randomBytes(500_001))],
+    ["a format 2 file without its trailer", artifactFile(infoJson(4), Buffer.from("abcd"), 2)],
+    ["a large format 2 file shorter than its header says", checkedFile(infoJson(500_000), randomBytes(400_000))]
   ]
   const firstTouches = ["get", "head", "list"] as const
   for (const [name, contents] of corrupt) {

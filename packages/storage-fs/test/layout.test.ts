@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
+import { crc32 } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import { ArtifactStorage } from "@hoard/core"
 import type { ArtifactHash, Namespace } from "@hoard/core"
@@ -11,7 +12,7 @@ import { tempDirectory } from "./tempDirectory.ts"
 class BodyFailed extends Data.TaggedError("BodyFailed") {}
 
 describe("FsStorage layout", () => {
-  it.effect("stores one file per artifact at <dir>/<namespace>/<shard>/<hash>, header first", () =>
+  it.effect("stores one file per artifact at <dir>/<namespace>/<shard>/<hash>: header, bytes, CRC-32 trailer", () =>
     Effect.gen(function*() {
       const directory = yield* tempDirectory
       const storage = yield* ArtifactStorage.pipe(Effect.provide(FsStorage.layer({ directory })))
@@ -24,11 +25,14 @@ describe("FsStorage layout", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => readdir(join(directory, namespace, "ab"))), [hash])
       const file = yield* Effect.promise(() => readFile(join(directory, namespace, "ab", hash)))
       assert.strictEqual(file.subarray(0, 4).toString("latin1"), "HORD")
+      assert.strictEqual(file.readUInt16BE(4), 2)
       const jsonBytes = file.readUInt32BE(6)
       const info = JSON.parse(file.toString("utf8", 10, 10 + jsonBytes))
       assert.deepStrictEqual(info.metadata, { durationMs: 7, tag: "t" })
       assert.strictEqual(info.size, 1000)
-      assert.deepStrictEqual(new Uint8Array(file.subarray(10 + jsonBytes)), bytes)
+      assert.strictEqual(file.byteLength, 10 + jsonBytes + 1000 + 4)
+      assert.deepStrictEqual(new Uint8Array(file.subarray(10 + jsonBytes, 10 + jsonBytes + 1000)), bytes)
+      assert.strictEqual(file.readUInt32BE(10 + jsonBytes + 1000), crc32(bytes))
     }))
 
   it.live("a failed put leaves no temp file behind", () =>

@@ -61,7 +61,7 @@ const flags = {
   access: flag("access", "JSON file with teams, tokens and jwt only, e.g. a mounted secret", { more: "; or the config file's \"access\"" }),
   logFormat: flag("logFormat", "Log lines as json (one object a line) or pretty"),
   accessLog: flag("accessLog", "One info log line per request (method, route, status, bytes, duration, request id, team, token name): on or off"),
-  fsync: flag("fsync", "Directory storage: flush each upload to disk before answering it, so it survives a power loss: on or off (off is faster at one upload at a time; a file torn by a crash is then a miss)"),
+  fsync: flag("fsync", "Directory storage: flush each upload to disk before answering it, so it survives a power loss: on or off (off is faster; a file a crash tears fails its length or CRC-32 check and is a miss)"),
   metricsPort: flag("metricsPort", "Serve Prometheus /metrics without auth on this second port, same host"),
   metricsToken: flag("metricsToken", "Serve Prometheus /metrics on the main port to this bearer token only"),
   otlpEndpoint: flag("otlpEndpoint", "Export a span per request (OTLP/HTTP JSON) to this collector base URL; traces go to <url>/v1/traces, service name from OTEL_SERVICE_NAME (default hoard)")

@@ -154,7 +154,7 @@ export const defaults = {
   logFormat: (stdoutIsTty: boolean): LogFormat => stdoutIsTty ? "pretty" : "json",
   accessLog: true,
   /** A stored upload survives a power loss. */
-  fsync: true,
+  fsync: false,
   /** The `service.name` spans carry, unless `OTEL_SERVICE_NAME` says otherwise. */
   serviceName: "hoard"
 } as const
@@ -179,7 +179,7 @@ export const shownDefaults: Partial<Record<SettingKey, string>> = {
   config: `./${defaults.configFile} when present`,
   logFormat: "json when stdout is not a terminal, else pretty",
   accessLog: "on",
-  fsync: "on",
+  fsync: "off",
   metricsPort: "none",
   metricsToken: "none; with neither this nor --metrics-port, /metrics is not served",
   otlpEndpoint: "none (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT), tracing off"

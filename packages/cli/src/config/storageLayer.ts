@@ -39,7 +39,7 @@ export const storageKind = (spec: string): StorageKind => {
 
 /** What applies to one kind of storage only. */
 export interface StorageSettings {
-  /** Directory storage: fsync each upload before it counts as stored (`--fsync`); unset, FsStorage's default (on). */
+  /** Directory storage: fsync each upload before it counts as stored (`--fsync`); unset, FsStorage's default (off). */
   readonly fsync?: boolean | undefined
 }
 
@@ -68,7 +68,7 @@ export const storageFromSpec = (
     case "fs":
       return Effect.succeed({
         layer: FsStorage.layer({ directory: classified.directory, ...(settings.fsync !== undefined && { fsync: settings.fsync }) }),
-        description: `fs ${classified.directory}${settings.fsync === false ? " (no fsync)" : ""}`
+        description: `fs ${classified.directory}${settings.fsync === true ? " (fsync)" : ""}`
       })
     case "cloud":
       return Effect.promise(cloudStorageSchemes[classified.scheme]!).pipe(
