@@ -38,25 +38,34 @@ const unreadBodies = new FinalizationRegistry<FdOwnership>((ownership) => owners
 // Larger than Node's 64 KiB default: fewer, bigger chunks cost less per byte downstream.
 const readChunkBytes = 256 * 1024
 
-/** `bytes`, failing after the last of them unless their CRC-32 is `verify.crc`. */
+/**
+ * `bytes`, checked against `verify.crc`. The last chunk is held back until the
+ * check passes: on a mismatch the stream fails without it, so a client never
+ * receives the whole `Content-Length` of a damaged artifact.
+ */
 const verified = (
   bytes: Stream.Stream<Uint8Array, StorageError>,
   path: string,
   verify: NonNullable<FdBodyRange["verify"]>
 ): Stream.Stream<Uint8Array, StorageError> => {
   let crc = 0
-  const check = Effect.suspend(() =>
-    crc === verify.crc ? Effect.void : verify.onMismatch(crc, verify.crc).pipe(
+  let held: Uint8Array | undefined
+  const allButLast = bytes.pipe(
+    Stream.map((chunk) => {
+      crc = crc32(chunk, crc)
+      const previous = held
+      held = chunk
+      return previous
+    }),
+    Stream.filter((chunk): chunk is Uint8Array => chunk !== undefined)
+  )
+  const last = Stream.unwrap(Effect.suspend(() => {
+    if (crc === verify.crc) return Effect.succeed(held === undefined ? Stream.empty : Stream.succeed(held))
+    return verify.onMismatch(crc, verify.crc).pipe(
       Effect.andThen(Effect.fail(new StorageError({ operation: "get", message: `the bytes of ${path} do not match their CRC-32` })))
     )
-  )
-  return Stream.concat(
-    Stream.map(bytes, (chunk) => {
-      crc = crc32(chunk, crc)
-      return chunk
-    }),
-    Stream.fromEffectDrain(check)
-  )
+  }))
+  return Stream.concat(allButLast, last)
 }
 
 export interface FdBody {
@@ -72,7 +81,7 @@ export interface FdBodyRange {
   readonly end: number
   /**
    * The CRC-32 the bytes must have. On a mismatch `onMismatch` runs and the
-   * stream fails after its last bytes, so the answer is cut short, never whole.
+   * stream fails before its last chunk, so the answer is cut short, never whole.
    */
   readonly verify?: {
     readonly crc: number
