@@ -29,6 +29,11 @@ export interface BenchConfig {
    * commit, to measure before and after with the same harness.
    */
   readonly hoardBin: string | undefined
+  /**
+   * `BENCH_HOARD_FROM`: `installed` (default) runs Hoard as users install it,
+   * packed and npm-installed; `source` runs this checkout's TypeScript.
+   */
+  readonly hoardFrom: "installed" | "source"
   /** `BENCH_RAW_NODE_ARGS`: extra node flags for the raw server process (to profile it the same way). */
   readonly rawNodeArgs: ReadonlyArray<string>
   /** `BENCH_TRRC_NODE_ARGS`: extra node flags for the turborepo-remote-cache process. */
@@ -56,6 +61,12 @@ export const flag = (name: string): boolean => ["1", "true", "yes"].includes((pr
 /** A list of arguments from the environment, split on white space. */
 const words = (name: string): ReadonlyArray<string> => (process.env[name] ?? "").split(/\s+/u).filter(Boolean)
 
+const hoardFrom = (raw: string | undefined): "installed" | "source" => {
+  if (raw === undefined || raw === "" || raw === "installed") return "installed"
+  if (raw === "source") return "source"
+  throw new Error(`BENCH_HOARD_FROM must be "installed" or "source", got "${raw}"`)
+}
+
 export const readConfig = (benchDirectory: string): BenchConfig => {
   const quick = flag("BENCH_QUICK")
   const only = process.env["BENCH_ONLY"]
@@ -71,6 +82,7 @@ export const readConfig = (benchDirectory: string): BenchConfig => {
     hoardNodeArgs: words("BENCH_HOARD_NODE_ARGS"),
     hoardArgs: words("BENCH_HOARD_ARGS"),
     hoardBin: process.env["BENCH_HOARD_BIN"] ? resolve(process.env["BENCH_HOARD_BIN"]) : undefined,
+    hoardFrom: hoardFrom(process.env["BENCH_HOARD_FROM"]),
     rawNodeArgs: words("BENCH_RAW_NODE_ARGS"),
     trrcNodeArgs: words("BENCH_TRRC_NODE_ARGS"),
     rawFsync: flag("BENCH_RAW_FSYNC"),

@@ -10,6 +10,8 @@ import { join, resolve } from "node:path"
 import { installCleanupHandlers, trackDirectory } from "./cleanup.ts"
 import { readConfig } from "./config.ts"
 import type { BenchConfig } from "./config.ts"
+import { hoardUnderTest } from "./hoardInstall.ts"
+import type { HoardUnderTest } from "./hoardInstall.ts"
 import { formatLoad, loadAverage, machineFacts } from "./machine.ts"
 import { memoryScenarios, runMemoryPhase } from "./memoryPhase.ts"
 import { setUpPinning } from "./pinning.ts"
@@ -34,12 +36,17 @@ const log = (line: string): void => {
   process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`)
 }
 
-const serverOptions = (config: BenchConfig, workDirectory: string, serverCpu: number | undefined): ServerOptions => ({
+const serverOptions = (
+  config: BenchConfig,
+  hoardBin: string,
+  workDirectory: string,
+  serverCpu: number | undefined
+): ServerOptions => ({
   workDirectory,
   repoRoot,
   hoardNodeArgs: config.hoardNodeArgs,
   hoardArgs: config.hoardArgs,
-  hoardBin: config.hoardBin,
+  hoardBin,
   rawNodeArgs: config.rawNodeArgs,
   trrcNodeArgs: config.trrcNodeArgs,
   rawFsync: config.rawFsync,
@@ -96,15 +103,19 @@ const main = async (): Promise<void> => {
   const startedAt = new Date()
   const work = mkdtempSync(join(config.tmpRoot, "hoard-bench-"))
   const untrack = trackDirectory(work)
+  let hoard: HoardUnderTest | undefined
   try {
+    hoard = await hoardUnderTest({ bin: config.hoardBin, from: config.hoardFrom }, work, log)
     const machine = machineFacts(work)
     log(`node ${machine.node}, ${machine.cores} cores, load ${formatLoad(machine.loadAverage)}, storage ${work} (${machine.storageFileSystem})`)
     log(`CPU pinning ${pinning.description}`)
-    const throughput = await runThroughput(serverOptions(config, join(work, "throughput"), pinning.serverCpu), config)
-    const memory = await runMemory(serverOptions(config, join(work, "memory"), pinning.serverCpu), config)
+    log(`Hoard: ${hoard.description}`)
+    const throughput = await runThroughput(serverOptions(config, hoard.bin, join(work, "throughput"), pinning.serverCpu), config)
+    const memory = await runMemory(serverOptions(config, hoard.bin, join(work, "memory"), pinning.serverCpu), config)
     const report = {
       config,
       machine,
+      hoard: hoard.description,
       pinning: pinning.description,
       trrcVersion: trrcVersion(),
       loadAtEnd: loadAverage(),
@@ -118,6 +129,7 @@ const main = async (): Promise<void> => {
     writeResults(config.resultsFile, { ...report, startedAt, finishedAt: new Date() })
     log(`results written to ${config.resultsFile}`)
   } finally {
+    await hoard?.cleanup()
     rmSync(work, { recursive: true, force: true })
     untrack()
   }

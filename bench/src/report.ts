@@ -11,6 +11,8 @@ import { MiB } from "./units.ts"
 export interface ReportInput {
   readonly config: BenchConfig
   readonly machine: MachineFacts
+  /** Which `hoard` ran: the installed package, this checkout's source or `BENCH_HOARD_BIN`. */
+  readonly hoard: string
   /** Whether the bench and the servers were pinned to CPUs, and where. */
   readonly pinning: string
   readonly trrcVersion: string
@@ -121,7 +123,7 @@ export const renderReport = (input: ReportInput): string => {
     `  CPU pinning: ${input.pinning}`,
     `  load average (1/5/15 min): ${formatLoad(machine.loadAverage)} at start, ${formatLoad(input.loadAtEnd)} at end`,
     `  storage: ${config.tmpRoot} (${machine.storageFileSystem})${config.rawFsync ? " | raw server fsyncs uploads (BENCH_RAW_FSYNC=1)" : ""}`,
-    ...(config.hoardBin !== undefined ? [`  hoard bin: ${config.hoardBin} (BENCH_HOARD_BIN)`] : []),
+    `  hoard: ${input.hoard}`,
     ...(config.hoardArgs.length > 0 ? [`  hoard serve ... ${config.hoardArgs.join(" ")} (BENCH_HOARD_ARGS)`] : []),
     `  ${config.rounds} round(s) x ${config.durationSeconds} s per row and server, ${config.warmupSeconds} s warm-up; ` +
       `${config.memoryRounds} memory round(s); ${input.elapsedSeconds.toFixed(0)} s in all${config.quick ? " (BENCH_QUICK)" : ""}`

@@ -32,14 +32,14 @@ export interface ServerOptions {
   readonly rawFsync: boolean
   /** Appended to `hoard serve`. */
   readonly hoardArgs?: ReadonlyArray<string>
-  /** Another checkout's `hoard` bin (`BENCH_HOARD_BIN`); this one's by default. */
-  readonly hoardBin?: string | undefined
+  /** The `hoard` bin to run (`hoardInstall.ts` picks it). */
+  readonly hoardBin: string
   readonly trrcNodeArgs?: ReadonlyArray<string>
   /** Each server runs under `taskset -c <serverCpu>` when set. */
   readonly serverCpu?: number | undefined
 }
 
-/** The `hoard` bin of the @hoard/cli dependency. */
+/** The `hoard` bin of the @hoard/cli dependency: this checkout's TypeScript source. */
 export const hoardBin = (): string => join(dirname(fileURLToPath(import.meta.resolve("@hoard/cli"))), "bin.ts")
 
 const trrcManifestFile = (): string => fileURLToPath(import.meta.resolve("turborepo-remote-cache/package.json"))
@@ -74,7 +74,7 @@ const startHoard = (options: ServerOptions): Promise<ChildServer> =>
     cwd: options.repoRoot,
     args: [
       ...options.hoardNodeArgs,
-      options.hoardBin ?? hoardBin(),
+      options.hoardBin,
       "serve",
       "--port", "0",
       "--storage", join(options.workDirectory, "hoard"),

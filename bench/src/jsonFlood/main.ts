@@ -19,7 +19,7 @@ import { positiveInt } from "../config.ts"
 import { readMemoryStatus } from "../procfs.ts"
 import { authorizationHeader, benchTeam } from "../protocol.ts"
 import { monitorRss } from "../rssMonitor.ts"
-import { startServer } from "../servers.ts"
+import { hoardBin, startServer } from "../servers.ts"
 import type { ServerKind } from "../servers.ts"
 import { formatNumber, renderTable } from "../table.ts"
 import { MiB } from "../units.ts"
@@ -82,7 +82,14 @@ const mb = (bytes: number) => formatNumber(bytes / MiB, 0)
 
 /** Runs every round against one server; returns its idle RSS and a table row per round. */
 const runRounds = async (kind: ServerKind, workDirectory: string, repoRoot: string) => {
-  const server = await startServer(kind, { workDirectory, repoRoot, hoardNodeArgs: [], rawNodeArgs: [], rawFsync: false })
+  const server = await startServer(kind, {
+    workDirectory,
+    repoRoot,
+    hoardBin: hoardBin(),
+    hoardNodeArgs: [],
+    rawNodeArgs: [],
+    rawFsync: false
+  })
   const monitor = monitorRss(server.pid)
   try {
     await sleep(idleMs)

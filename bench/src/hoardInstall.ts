@@ -1,0 +1,48 @@
+import { mkdtemp, rm } from "node:fs/promises"
+import { join } from "node:path"
+import { createInstalledProject } from "@hoard/e2e-install/installedProject"
+import { currentNode } from "@hoard/e2e-install/nodeRuntime"
+import { packPublicPackages } from "@hoard/e2e-install/workspace"
+import { trackDirectory } from "./cleanup.ts"
+import { hoardBin } from "./servers.ts"
+
+/** Which `hoard` the bench runs, and how to put it away afterwards. */
+export interface HoardUnderTest {
+  readonly bin: string
+  /** What the report says it is. */
+  readonly description: string
+  readonly cleanup: () => Promise<void>
+}
+
+/**
+ * The `hoard` to measure: `BENCH_HOARD_BIN` when set; else, by default, Hoard
+ * as users run it: every public package built and packed (`scripts/pack.sh`),
+ * `npm install`ed into a fresh project outside the workspace, its
+ * `dist/bin.js` (plain JavaScript). `BENCH_HOARD_FROM=source` runs this
+ * checkout's `packages/cli/src/bin.ts` instead, whose TypeScript Node strips at
+ * load (slower start, about 40 MiB more RSS: `pnpm bench:startup`).
+ */
+export const hoardUnderTest = async (
+  options: { readonly bin: string | undefined; readonly from: "installed" | "source" },
+  directory: string,
+  log: (line: string) => void
+): Promise<HoardUnderTest> => {
+  const nothing = () => Promise.resolve()
+  if (options.bin !== undefined) return { bin: options.bin, description: `${options.bin} (BENCH_HOARD_BIN)`, cleanup: nothing }
+  if (options.from === "source") {
+    return { bin: hoardBin(), description: "this checkout's source, packages/cli/src/bin.ts (BENCH_HOARD_FROM=source)", cleanup: nothing }
+  }
+  log("packing the public packages and installing them into a fresh npm project (about a minute)")
+  const packs = await mkdtemp(join(directory, "packs-"))
+  try {
+    const project = await createInstalledProject(currentNode(), await packPublicPackages(packs))
+    const untrack = trackDirectory(project.dir)
+    return {
+      bin: join(project.dir, "node_modules/@hoard/cli/dist/bin.js"),
+      description: "the installed package, node_modules/@hoard/cli/dist/bin.js (packed from this checkout)",
+      cleanup: () => project.cleanup().finally(untrack)
+    }
+  } finally {
+    await rm(packs, { recursive: true, force: true })
+  }
+}
