@@ -470,6 +470,17 @@ export const makeReferenceIndex = (store: ReferenceStore): CacheIndexShape => ({
       return deleted
     }),
 
+  deleteUnstoredBefore: (before, limit) =>
+    Effect.sync(() => {
+      const oldest = [...store.records.values()]
+        .flatMap((rows) => [...rows.values()])
+        .filter((row) => row.status !== "success" && row.updatedAt < before)
+        .sort((a, b) => a.updatedAt - b.updatedAt)
+        .slice(0, Math.max(0, limit))
+      for (const row of oldest) store.records.get(row.teamId)?.delete(row.hash)
+      return oldest.length
+    }),
+
   tryLease: (name, holder, ttlMs, now) =>
     Effect.sync(() => {
       const lease = store.leases.get(name)

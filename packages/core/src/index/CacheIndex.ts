@@ -309,6 +309,15 @@ export interface CacheIndexShape {
   /** Deletes the hourly rollups of hours before `before`; answers how many. */
   readonly deleteRollupsBefore: (before: number) => Effect.Effect<number, IndexError>
   /**
+   * Activity retention of the records that hold no artifact: deletes at most
+   * `limit` records that are not `success` (`missing`, `failed`, or
+   * `registered` by an upload that never finished) and were last updated
+   * before `before`, and answers how many it deleted. Every miss of a new
+   * hash leaves a `missing` record: without this they would pile up forever.
+   * Usage is unchanged (it counts `success` records only).
+   */
+  readonly deleteUnstoredBefore: (before: number, limit: number) => Effect.Effect<number, IndexError>
+  /**
    * Takes or renews the lease `name` for `holder` until `now + ttlMs`, when it
    * is free, expired or already `holder`'s; answers whether `holder` holds it.
    * One replica at a time runs the evictor this way.

@@ -9,7 +9,8 @@
  *    stored bytes are above the budget (the high watermark, 100%), removes the
  *    least recently used artifacts (last read or write) until they are at the
  *    low watermark (90%);
- * 3. at most hourly, deletes activity events and hourly rollups older than
+ * 3. at most hourly, deletes activity events, the records of artifacts that
+ *    were never stored (`missing`, `failed`) and hourly rollups older than
  *    their retention.
  *
  * Uploads never wait for it; past the hard ceiling (110%) they get 507 until
@@ -20,7 +21,7 @@ import { Cause, Context, Duration, Effect, Layer, Queue, Semaphore } from "effec
 import { TeamDirectory } from "../access/TeamDirectory.ts"
 import { TeamUsage } from "../access/TeamUsage.ts"
 import { CacheIndex } from "../index/CacheIndex.ts"
-import type { EvictionCandidate } from "../index/CacheIndex.ts"
+import type { EvictionCandidate, IndexError } from "../index/CacheIndex.ts"
 import { IndexWriter } from "../index/IndexWriter.ts"
 import { reportStored } from "../observability/metrics.ts"
 import { TeamLabels } from "../observability/teamLabels.ts"
@@ -176,16 +177,29 @@ export const make = Effect.gen(function*() {
       return { count, bytes }
     })
 
+  /** Deletes, a page per statement, what `deletePage` finds before the cutoff; answers how many. */
+  const deleteAll = (deletePage: (limit: number) => Effect.Effect<number, IndexError>) =>
+    Effect.gen(function*() {
+      let deleted = 0
+      while (true) {
+        const count = yield* deletePage(eventPageSize)
+        deleted += count
+        if (count < eventPageSize) return deleted
+      }
+    })
+
+  // The activity record, and the records of hashes that were never stored
+  // (every miss of a new hash leaves one), go after the activity retention.
   const sweepActivity = Effect.gen(function*() {
     const now = Date.now()
     if (now - lastActivitySweep < activitySweepEveryMs) return 0
     let deleted = 0
     if (settings.activityRetentionMs !== undefined) {
       const before = now - settings.activityRetentionMs
-      while (true) {
-        const count = yield* index.deleteEventsBefore(before, eventPageSize)
-        deleted += count
-        if (count < eventPageSize) break
+      deleted = yield* deleteAll((limit) => index.deleteEventsBefore(before, limit))
+      const records = yield* deleteAll((limit) => index.deleteUnstoredBefore(before, limit))
+      if (records > 0) {
+        yield* Effect.logInfo(`retention: deleted ${records} record(s) of artifacts never stored, older than the activity retention`)
       }
     }
     if (settings.rollupRetentionMs !== undefined) yield* index.deleteRollupsBefore(now - settings.rollupRetentionMs)

@@ -1,7 +1,8 @@
 /**
  * Retention's side of the index: the evictor's least-recently-used pages, the
- * retention figures, the activity and rollup deletes, and leases. Each is one
- * statement (schema: migration `2_retention`).
+ * retention figures, the activity, rollup and unstored-record deletes, and
+ * leases. Each is one statement (schema: migrations `2_retention` and
+ * `3_unstored_records`).
  */
 import type { CacheIndexShape, EvictionCandidate } from "@hoard/core"
 import { Effect } from "effect"
@@ -12,7 +13,7 @@ import type { Row } from "./rows.ts"
 
 export type RetentionShape = Pick<
   CacheIndexShape,
-  "evictionCandidates" | "retentionStats" | "deleteEventsBefore" | "deleteRollupsBefore" | "tryLease"
+  "evictionCandidates" | "retentionStats" | "deleteEventsBefore" | "deleteRollupsBefore" | "deleteUnstoredBefore" | "tryLease"
 >
 
 /** The latest time the 12 hex digits at the start of an event id hold. */
@@ -116,6 +117,23 @@ export const make = (sql: SqlClient): RetentionShape => {
     )
   }
 
+  // The oldest records that hold no artifact, a range of artifacts_unstored.
+  // The condition is checked again on each row deleted: under PostgreSQL's
+  // READ COMMITTED, a record that an upload took over meanwhile is read again
+  // once its lock is free, and kept.
+  const deleteUnstoredBefore: CacheIndexShape["deleteUnstoredBefore"] = (before, limit) => {
+    const bound = upperBound(before)
+    const n = count(limit)
+    if (bound === undefined || n === 0) return Effect.succeed(0)
+    const unstored = sql`status <> 'success' AND updated_at < ${bound}`
+    return sql<Row>`DELETE FROM artifacts WHERE (team_id, hash) IN (
+        SELECT team_id, hash FROM artifacts WHERE ${unstored} ORDER BY updated_at LIMIT ${n}
+      ) AND ${unstored} RETURNING hash`.pipe(
+      Effect.map((rows) => rows.length),
+      orIndexError("deleteUnstoredBefore")
+    )
+  }
+
   // One upsert: whichever of several replicas' statements runs first takes a
   // free or expired lease; the others, waiting on its row, then see it held.
   const tryLease: CacheIndexShape["tryLease"] = (name, holder, ttlMs, now) => {
@@ -127,5 +145,5 @@ export const make = (sql: SqlClient): RetentionShape => {
       RETURNING holder`.pipe(Effect.map((rows) => rows.length > 0), orIndexError("tryLease"))
   }
 
-  return { evictionCandidates, retentionStats, deleteEventsBefore, deleteRollupsBefore, tryLease }
+  return { evictionCandidates, retentionStats, deleteEventsBefore, deleteRollupsBefore, deleteUnstoredBefore, tryLease }
 }

@@ -116,8 +116,18 @@ const retention = Effect.gen(function*() {
   )`
 })
 
+/**
+ * Activity retention of the records that hold no artifact (`missing`,
+ * `failed`, unfinished `registered`): their oldest first, across the teams. A
+ * query must say `status <> 'success'` literally for either planner to use it.
+ */
+const unstoredRecords = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  yield* sql`CREATE INDEX artifacts_unstored ON artifacts (updated_at) WHERE status <> 'success'`
+})
+
 /** Every migration, in order. */
-export const migrations = { "1_initial": initial, "2_retention": retention }
+export const migrations = { "1_initial": initial, "2_retention": retention, "3_unstored_records": unstoredRecords }
 
 const run = Migrator.make({})
 

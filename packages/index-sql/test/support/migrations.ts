@@ -48,7 +48,7 @@ export const migrationSuite = (name: string, makeClient: () => Layer.Layer<SqlCl
         }`
         yield* sql`INSERT INTO team_usage (team_id, bytes, count) VALUES ('t', 70, 3)`
 
-        expect(yield* migrate).toEqual([[2, "retention"]])
+        expect(yield* migrate).toEqual([[2, "retention"], [3, "unstored_records"]])
         const rows = yield* sql<{ hash: string; last_used_at: unknown }>`SELECT hash, last_used_at FROM artifacts ORDER BY hash`
         expect(rows.map((row) => [row.hash, Number(row.last_used_at)])).toEqual([
           ["a", T + 1000],

@@ -4,9 +4,9 @@
  *
  * Most tests work in teams of their own, as the other suites do. Those of
  * whole-cache reads and deletes (`evictionCandidates` without a team,
- * `retentionStats(undefined)`, `deleteEventsBefore`, `deleteRollupsBefore`)
- * work in January and February 1970, which no other test uses (`randomHour`
- * is 2001–2030), and remove what they wrote there.
+ * `retentionStats(undefined)`, `deleteEventsBefore`, `deleteRollupsBefore`,
+ * `deleteUnstoredBefore`) work in January and February 1970, which no other
+ * test uses (`randomHour` is 2001–2030), and remove what they wrote there.
  */
 import { assert } from "@effect/vitest"
 import { CacheIndex, rollupHourMs } from "@hoard/core"
@@ -37,6 +37,8 @@ const candidateEra = Date.UTC(1970, 0, 10)
 const statsEra = Date.UTC(1970, 0, 20)
 const eventEra = 2 * hour
 const rollupEra = Date.UTC(1970, 1, 1)
+/** The first hour of 1970: records only, written by events that make no rollup and are not stored. */
+const unstoredEra = 0
 
 const info = (size: number, createdAt: number, sha?: string): ArtifactInfo => ({
   size,
@@ -391,6 +393,58 @@ export const retentionTests = (it: IndexIt): void => {
       yield* expectIds(team, [], "all deleted")
       yield* expectIds(other, [], "all deleted")
       assert.deepStrictEqual(yield* index.analytics(team, ...window), totalsBefore, "the rollups still stay")
+    }), testTimeout)
+
+  it.effect("deleteUnstoredBefore deletes the oldest records that hold no artifact, `limit` at a time; stored ones and usage stay", () =>
+    Effect.gen(function*() {
+      const index = yield* CacheIndex
+      const [team, other] = [randomTeamId(), randomTeamId()]
+      const t = unstoredEra + 60_000
+      const before = t + 10_000
+      const now = t + 20_000
+      const deleteAll = Effect.gen(function*() {
+        let total = 0
+        for (let step = 0; step < 1_000; step++) {
+          const deleted = yield* index.deleteUnstoredBefore(before, 2)
+          assert.isAtMost(deleted, 2, "at most `limit`")
+          if (deleted === 0) return total
+          total += deleted
+        }
+        return assert.fail("deleteUnstoredBefore never got to 0")
+      })
+      yield* deleteAll // what an earlier run of this test may have left
+      const [missed, failed, started, lost, stored, late] = orderedHashes(6) as [string, string, string, string, string, string]
+      const unstored = (type: "artifact.missed" | "artifact.upload_failed" | "artifact.upload_started", teamId: string, hash: string, at: number) =>
+        eventWrite(makeEvent(type, teamId, at, { hash, size: 1 }), false)
+      yield* write(
+        unstored("artifact.missed", team, missed, t + 1),
+        unstored("artifact.upload_failed", other, failed, t + 2),
+        unstored("artifact.upload_started", team, started, t + 3),
+        storedWrite(team, lost, info(7, t - 50_000)),
+        storedWrite(team, stored, info(5, t - 50_000)),
+        unstored("artifact.missed", team, late, before)
+      )
+      // Stored, then found missing by a lookup: the storage lost it.
+      yield* write(unstored("artifact.missed", team, lost, t + 4))
+      yield* expectRecord(team, lost, now, { status: "missing" })
+      yield* expectUsage(team, 5, 1, "before")
+
+      assert.strictEqual(yield* index.deleteUnstoredBefore(before, 0), 0, "limit 0")
+      assert.strictEqual(yield* index.deleteUnstoredBefore(t, 100), 0, "nothing is older than the oldest")
+      assert.strictEqual(yield* index.deleteUnstoredBefore(before, 2), 2, "the first step")
+      yield* expectNoRecord(team, missed, now, "the oldest goes first")
+      yield* expectNoRecord(other, failed, now, "of any team")
+      yield* expectRecord(team, started, now, { status: "registered" }, "the next one waits for the next step")
+      assert.strictEqual(yield* index.deleteUnstoredBefore(before, 2), 2, "the second step")
+      yield* expectNoRecord(team, started, now, "an upload that never finished")
+      yield* expectNoRecord(team, lost, now, "a lost artifact's record")
+      assert.strictEqual(yield* index.deleteUnstoredBefore(before, 2), 0, "nothing else is older")
+      yield* expectRecord(team, stored, now, { status: "success", size: 5 }, "a stored artifact stays, however old")
+      yield* expectRecord(team, late, now, { status: "missing" }, "a record updated at exactly `before` stays")
+      yield* expectUsage(team, 5, 1, "usage counts stored artifacts only, so it stays")
+
+      yield* write(...[stored, late].map((hash) => eventWrite(makeEvent("artifact.deleted", team, now, { hash }), false)))
+      yield* expectNoRecord(team, stored, now, "cleaned up")
     }), testTimeout)
 
   it.effect("deleteRollupsBefore deletes every team's rollups of the hours before `before`, and no event", () =>

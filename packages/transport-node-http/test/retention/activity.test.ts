@@ -80,6 +80,40 @@ describe("activity retention", () => {
     }
   }, 60_000)
 
+  it("deletes the records of hashes never stored (missed, failed) past the activity retention", async () => {
+    const filename = join(tempDir("activity-unstored"), "hoard.db")
+    const now = Date.now()
+    const unstored = (type: "artifact.missed" | "artifact.upload_failed", hash: string, at: number): IndexWrite => ({
+      _tag: "Event",
+      store: false,
+      event: { id: IndexWriter.newEventId(at), event_type: type, created_at: at, team_id: teams.alpha.id, data: { hash, size: 1 } }
+    })
+    const [oldMiss, oldFailure, recentMiss] = ["00000000000000a1", "00000000000000b2", "00000000000000c3"]
+    await seed(filename, [
+      unstored("artifact.missed", oldMiss, now - 100 * dayMs),
+      unstored("artifact.upload_failed", oldFailure, now - 95 * dayMs),
+      unstored("artifact.missed", recentMiss, now - 1 * dayMs)
+    ])
+    const server = await startRetentionServer({
+      storage: FsStorage.layer({ directory: tempDir("activity-unstored-storage") }),
+      index: SqliteIndex.layer({ filename }),
+      retention: { interval: "100 millis" }
+    })
+    const test = { url: server.url, close: server.close }
+    try {
+      const hashes = async (status: string) => {
+        const page = await api(test, `/api/v1/teams/${teams.alpha.slug}/artifacts?status=${status}&limit=100`, { token: tokens.admin })
+        expect(page.status).toBe(200)
+        return page.body.artifacts.map((artifact: any) => artifact.hash)
+      }
+      await eventually(async () => ((await hashes("missing")).includes(oldMiss) ? undefined : true), 20_000)
+      expect(await hashes("missing")).toEqual([recentMiss])
+      expect(await hashes("failed")).toEqual([])
+    } finally {
+      await server.close()
+    }
+  }, 60_000)
+
   it("keeps everything with \"none\"", async () => {
     const filename = join(tempDir("activity-none"), "hoard.db")
     const now = Date.now()
