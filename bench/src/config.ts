@@ -1,6 +1,9 @@
 import { tmpdir } from "node:os"
 import { resolve } from "node:path"
 
+/** Which build of Hoard the bench runs when `BENCH_HOARD_BIN` is unset. */
+export type HoardFrom = "installed" | "source"
+
 /** How the benchmark runs; every field can be set through an environment variable. */
 export interface BenchConfig {
   /** `BENCH_QUICK=1`: one short round of everything (about a minute). */
@@ -33,7 +36,7 @@ export interface BenchConfig {
    * `BENCH_HOARD_FROM`: `installed` (default) runs Hoard as users install it,
    * packed and npm-installed; `source` runs this checkout's TypeScript.
    */
-  readonly hoardFrom: "installed" | "source"
+  readonly hoardFrom: HoardFrom
   /** `BENCH_RAW_NODE_ARGS`: extra node flags for the raw server process (to profile it the same way). */
   readonly rawNodeArgs: ReadonlyArray<string>
   /** `BENCH_TRRC_NODE_ARGS`: extra node flags for the turborepo-remote-cache process. */
@@ -61,7 +64,7 @@ export const flag = (name: string): boolean => ["1", "true", "yes"].includes((pr
 /** A list of arguments from the environment, split on white space. */
 const words = (name: string): ReadonlyArray<string> => (process.env[name] ?? "").split(/\s+/u).filter(Boolean)
 
-const hoardFrom = (raw: string | undefined): "installed" | "source" => {
+const hoardFrom = (raw: string | undefined): HoardFrom => {
   if (raw === undefined || raw === "" || raw === "installed") return "installed"
   if (raw === "source") return "source"
   throw new Error(`BENCH_HOARD_FROM must be "installed" or "source", got "${raw}"`)

@@ -4,6 +4,7 @@ import { createInstalledProject } from "@hoard/e2e-install/installedProject"
 import { currentNode } from "@hoard/e2e-install/nodeRuntime"
 import { packPublicPackages } from "@hoard/e2e-install/workspace"
 import { trackDirectory } from "./cleanup.ts"
+import type { BenchConfig } from "./config.ts"
 import { hoardBin } from "./servers.ts"
 
 /** Which `hoard` the bench runs, and how to put it away afterwards. */
@@ -23,13 +24,13 @@ export interface HoardUnderTest {
  * load (slower start, about 40 MiB more RSS: `pnpm bench:startup`).
  */
 export const hoardUnderTest = async (
-  options: { readonly bin: string | undefined; readonly from: "installed" | "source" },
+  { hoardBin: bin, hoardFrom }: Pick<BenchConfig, "hoardBin" | "hoardFrom">,
   directory: string,
   log: (line: string) => void
 ): Promise<HoardUnderTest> => {
   const nothing = () => Promise.resolve()
-  if (options.bin !== undefined) return { bin: options.bin, description: `${options.bin} (BENCH_HOARD_BIN)`, cleanup: nothing }
-  if (options.from === "source") {
+  if (bin !== undefined) return { bin, description: `${bin} (BENCH_HOARD_BIN)`, cleanup: nothing }
+  if (hoardFrom === "source") {
     return { bin: hoardBin(), description: "this checkout's source, packages/cli/src/bin.ts (BENCH_HOARD_FROM=source)", cleanup: nothing }
   }
   log("packing the public packages and installing them into a fresh npm project (about a minute)")

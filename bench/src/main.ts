@@ -105,7 +105,7 @@ const main = async (): Promise<void> => {
   const untrack = trackDirectory(work)
   let hoard: HoardUnderTest | undefined
   try {
-    hoard = await hoardUnderTest({ bin: config.hoardBin, from: config.hoardFrom }, work, log)
+    hoard = await hoardUnderTest(config, work, log)
     const machine = machineFacts(work)
     log(`node ${machine.node}, ${machine.cores} cores, load ${formatLoad(machine.loadAverage)}, storage ${work} (${machine.storageFileSystem})`)
     log(`CPU pinning ${pinning.description}`)

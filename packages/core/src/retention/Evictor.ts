@@ -36,8 +36,8 @@ export const retentionLease = "retention"
 const pageSize = 200
 /** Most artifacts removed in one pass before the index is waited for (each page's query skips those already removed). */
 const maxPassArtifacts = 2_000
-/** Events deleted per statement: short transactions that never hold the index for long. */
-const eventPageSize = 5_000
+/** Events or records deleted per statement: short transactions that never hold the index for long. */
+const deletePageSize = 5_000
 const activitySweepEveryMs = 60 * 60 * 1000
 /** The most often the background loop logs what it removed. */
 const summaryEveryMs = 60 * 1000
@@ -182,9 +182,9 @@ export const make = Effect.gen(function*() {
     Effect.gen(function*() {
       let deleted = 0
       while (true) {
-        const count = yield* deletePage(eventPageSize)
+        const count = yield* deletePage(deletePageSize)
         deleted += count
-        if (count < eventPageSize) return deleted
+        if (count < deletePageSize) return deleted
       }
     })
 

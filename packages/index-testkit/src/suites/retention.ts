@@ -64,19 +64,26 @@ const expectStats = (teamId: string | undefined, expected: RetentionStats, messa
     assert.deepStrictEqual(found, expected, `retentionStats(${teamId ?? "undefined"}): ${message}`)
   })
 
-/** Deletes every stored event created before `before`, in steps of `limit`; answers how many. */
-const deleteAllEventsBefore = (before: number, limit = 1000) =>
+/**
+ * Runs `deleteStep` (one of the index's paged deletes, e.g. `deleteEventsBefore`
+ * bound to a cutoff) until it deletes nothing; answers how many it deleted.
+ */
+const deleteInSteps = (name: string, deleteStep: (limit: number) => Effect.Effect<number, unknown>, limit: number) =>
   Effect.gen(function*() {
-    const index = yield* CacheIndex
     let total = 0
     for (let step = 0; step < 10_000; step++) {
-      const deleted = yield* index.deleteEventsBefore(before, limit)
-      assert.isAtMost(deleted, limit, "deleteEventsBefore deletes at most `limit` events")
+      const deleted = yield* deleteStep(limit)
+      assert.isAtMost(deleted, limit, `${name} deletes at most \`limit\` rows`)
       if (deleted === 0) return total
       total += deleted
     }
-    return assert.fail("deleteEventsBefore never got to 0")
+    return assert.fail(`${name} never got to 0`)
   })
+
+/** Deletes every stored event created before `before`, in steps of `limit`; answers how many. */
+const deleteAllEventsBefore = (before: number, limit = 1000) =>
+  Effect.flatMap(CacheIndex, (index) =>
+    deleteInSteps("deleteEventsBefore", (step) => index.deleteEventsBefore(before, step), limit))
 
 export const retentionTests = (it: IndexIt): void => {
   it.effect("evictionCandidates: success records, least recently used first (the later of last write and last read)", () =>
@@ -402,17 +409,8 @@ export const retentionTests = (it: IndexIt): void => {
       const t = unstoredEra + 60_000
       const before = t + 10_000
       const now = t + 20_000
-      const deleteAll = Effect.gen(function*() {
-        let total = 0
-        for (let step = 0; step < 1_000; step++) {
-          const deleted = yield* index.deleteUnstoredBefore(before, 2)
-          assert.isAtMost(deleted, 2, "at most `limit`")
-          if (deleted === 0) return total
-          total += deleted
-        }
-        return assert.fail("deleteUnstoredBefore never got to 0")
-      })
-      yield* deleteAll // what an earlier run of this test may have left
+      // What an earlier run of this test may have left.
+      yield* deleteInSteps("deleteUnstoredBefore", (step) => index.deleteUnstoredBefore(before, step), 2)
       const [missed, failed, started, lost, stored, late] = orderedHashes(6) as [string, string, string, string, string, string]
       const unstored = (type: "artifact.missed" | "artifact.upload_failed" | "artifact.upload_started", teamId: string, hash: string, at: number) =>
         eventWrite(makeEvent(type, teamId, at, { hash, size: 1 }), false)
