@@ -8,6 +8,8 @@ import { errorCode, ioError } from "./errors.ts"
 import { artifactPath } from "./layout.ts"
 import { listArtifacts } from "./listArtifacts.ts"
 import { listNamespaces } from "./listNamespaces.ts"
+import { absentNow, lookupFor } from "./lookup.ts"
+import type { Lookup } from "./lookup.ts"
 import { prepareDirectory, removeStaleTempFiles } from "./prepareDirectory.ts"
 import { readArtifact, readArtifactInfo } from "./readArtifact.ts"
 import { writeArtifact } from "./writeArtifact.ts"
@@ -32,6 +34,16 @@ export interface FsStorageOptions {
    * upload about a third of its CPU (`pnpm bench:fs`).
    */
   readonly fsync?: boolean
+  /**
+   * How a get or head learns that an artifact is absent: `"sync"`, a stat on
+   * the event loop (a few microseconds from the directory cache, and a miss
+   * then costs no thread-pool round trip), or `"async"`, only the open on the
+   * thread pool. Default: `"async"` when the directory is on a network or
+   * FUSE file system (NFS, SMB, Ceph, sshfs, ...), where a stat is a round
+   * trip that would stall every request, else `"sync"` (`layer` looks;
+   * `make`, which does not, defaults to `"async"`).
+   */
+  readonly lookup?: Lookup
 }
 
 /** An `ArtifactStorage` on a directory, with what it has found there. */
@@ -46,9 +58,11 @@ export interface FsStorageShape extends ArtifactStorageShape {
  * says) is a miss for get, head and list alike: it is removed, logged once
  * and counted in `corruptEntries`. File-system failures stay StorageErrors.
  */
-export const make = (root: string, options: Pick<FsStorageOptions, "fsync"> = {}): FsStorageShape => {
+export const make = (root: string, options: Pick<FsStorageOptions, "fsync" | "lookup"> = {}): FsStorageShape => {
   const fsync = options.fsync ?? false
   const corrupt = makeCorruptEntries()
+  /** Whether the artifact at `path` is surely absent, without leaving the event loop (`lookup: "sync"`). */
+  const knownAbsent = options.lookup === "sync" ? absentNow : () => false
   return {
     backend: "fs",
     put: (key, body, { metadata, size }) =>
@@ -57,6 +71,7 @@ export const make = (root: string, options: Pick<FsStorageOptions, "fsync"> = {}
 
     get: (key) => {
       const path = artifactPath(root, key)
+      if (knownAbsent(path)) return Effect.succeedNone
       // Opening is uninterruptible so that it never leaves an fd behind; an
       // interruption arriving meanwhile releases the fd instead of dropping it.
       return Effect.uninterruptibleMask((restore) =>
@@ -77,6 +92,7 @@ export const make = (root: string, options: Pick<FsStorageOptions, "fsync"> = {}
 
     head: (key) => {
       const path = artifactPath(root, key)
+      if (knownAbsent(path)) return Effect.succeedNone
       return Effect.tryPromise({ try: () => readArtifactInfo(path), catch: ioError("head", `read ${path}`) }).pipe(
         Effect.flatMap((read) => {
           if (read === undefined) return Effect.succeedNone
@@ -156,6 +172,7 @@ export const layer = (options: FsStorageOptions): Layer.Layer<ArtifactStorage, S
       // Wall-clock time, because it is compared with file modification times.
       yield* prepareDirectory(root, Date.now(), staleAfterMs)
       yield* Effect.forkScoped(Effect.forever(Effect.delay(sweepOnce(root, staleAfterMs), intervalMs)))
-      return make(root, options)
+      const lookup = options.lookup ?? (yield* Effect.tryPromise({ try: () => lookupFor(root), catch: ioError("check", `statfs ${root}`) }))
+      return make(root, { ...options, lookup })
     })
   )

@@ -1,2 +1,3 @@
 export * as FsStorage from "./FsStorage.ts"
 export type { FsStorageOptions, FsStorageShape } from "./FsStorage.ts"
+export type { Lookup } from "./lookup.ts"
