@@ -1,4 +1,5 @@
 import { Effect, Exit } from "effect"
+import type { Cause } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import { scopeOn } from "../access/grants.ts"
 import type { Permission } from "../access/Scope.ts"
@@ -6,7 +7,7 @@ import { scopeAllows } from "../access/Scope.ts"
 import type { Team } from "../access/Team.ts"
 import type { TeamLookupFailure, TeamParams } from "../access/TeamDirectory.ts"
 import type { ActivityEventData, ActivityEventType } from "../activity/ActivityEvent.ts"
-import type { Principal } from "../auth/Auth.ts"
+import type { Principal, Unauthorized } from "../auth/Auth.ts"
 import type { RecordOptions } from "../index/IndexWriter.ts"
 import { badRequest, forbidden, tooManyRequests, unauthorized } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
@@ -58,7 +59,7 @@ export const recordActivity = (
   },
   options?: RecordOptions
 ): Effect.Effect<void> =>
-  Effect.flatMap(RequestState, (state) =>
+  Effect.withFiber((fiber) =>
     services.writer.record([{
       event_type: event.type,
       created_at: Date.now(),
@@ -66,7 +67,7 @@ export const recordActivity = (
       data: {
         method: request.method,
         path: request.url.split("?", 1)[0]!.slice(0, 512),
-        request_id: state.requestId,
+        request_id: fiber.getRef(RequestState).requestId,
         ...requestDetails(request, event.principal),
         ...event.data
       }
@@ -80,22 +81,41 @@ export const recordActivity = (
 export const authenticate = (
   services: Services,
   request: HttpServerRequest.HttpServerRequest
-): Effect.Effect<Principal, ApiError> =>
-  services.auth.authenticate(request.headers["authorization"]).pipe(
-    Effect.catchTag("Unauthorized", (error) =>
+): Effect.Effect<Principal, ApiError> => {
+  const authenticated = services.auth.authenticate(request.headers["authorization"])
+  // A static token is checked at once, so its answer is already an Exit: it
+  // is read here rather than run. (A JWT is verified asynchronously.)
+  return Exit.isExit(authenticated)
+    ? authenticatedAs(services, request, authenticated as Exit.Exit<Principal, Unauthorized>)
+    : Effect.flatMap(Effect.exit(authenticated), (exit) => authenticatedAs(services, request, exit))
+}
+
+/** What follows a token check: the 401 (recorded), or the principal noted in the request's state and its budget consumed. */
+const authenticatedAs = (
+  services: Services,
+  request: HttpServerRequest.HttpServerRequest,
+  exit: Exit.Exit<Principal, Unauthorized>
+): Effect.Effect<Principal, ApiError> => {
+  if (Exit.isFailure(exit)) {
+    const error = Exit.findErrorOption(exit)
+    // No Unauthorized in it: a defect or an interruption, passed on as it is.
+    if (error._tag === "None") return Effect.failCause(exit.cause as Cause.Cause<never>)
+    return Effect.andThen(
       recordActivity(services, request, {
         type: "auth.rejected",
         team: teamOrUndefined(services, teamParams(request)),
         principal: undefined,
-        data: { status: 401, reason: error.message }
-      }, { sampled: true }).pipe(Effect.andThen(Effect.fail(unauthorized(error.message))))),
-    Effect.tap((principal) =>
-      Effect.flatMap(RequestState, (state) => {
-        state.tokenName = principal.tokenName
-        return principal.rateLimit === undefined ? Effect.void : consumeBudget(services, principal)
-      })
+        data: { status: 401, reason: error.value.message }
+      }, { sampled: true }),
+      Effect.fail(unauthorized(error.value.message))
     )
-  )
+  }
+  const principal = exit.value
+  return Effect.withFiber((fiber) => {
+    fiber.getRef(RequestState).tokenName = principal.tokenName
+    return principal.rateLimit === undefined ? Effect.succeed(principal) : Effect.as(consumeBudget(services, principal), principal)
+  })
+}
 
 const consumeBudget = (services: Services, principal: Principal) =>
   Effect.gen(function*() {
@@ -163,39 +183,40 @@ export const authorizePrincipal = (
   permission: Permission,
   params: TeamParams
 ): Effect.Effect<{ readonly principal: Principal; readonly team: Team }, ApiError> =>
-  Effect.gen(function*() {
+  Effect.withFiber((fiber) => {
     const resolved = services.teams.resolve(params)
     if (Exit.isFailure(resolved)) {
       const failure = Exit.findErrorOption(resolved)
       const error = failure._tag === "Some" ? lookupError(failure.value) : badRequest("invalid team")
-      if (error.status === 403) yield* reject(services, request, principal, undefined, error)
-      return yield* error
+      return error.status === 403 ? rejected(services, request, principal, undefined, error) : Effect.fail(error)
     }
-    const state = yield* RequestState
-    state.team = resolved.value.slug
-    const scope = scopeOn(principal.grants, resolved.value)
+    const team = resolved.value
+    fiber.getRef(RequestState).team = team.slug
+    const scope = scopeOn(principal.grants, team)
     if (scope === undefined || !scopeAllows(scope, permission)) {
-      const error = forbidden(
+      return rejected(services, request, principal, team, forbidden(
         scope === undefined
-          ? `token ${principal.tokenName} has no access to team ${resolved.value.slug}`
-          : `token ${principal.tokenName} may not ${permissionWords[permission]} team ${resolved.value.slug} (its scope is ${scope})`
-      )
-      yield* reject(services, request, principal, resolved.value, error)
-      return yield* error
+          ? `token ${principal.tokenName} has no access to team ${team.slug}`
+          : `token ${principal.tokenName} may not ${permissionWords[permission]} team ${team.slug} (its scope is ${scope})`
+      ))
     }
-    return { principal, team: resolved.value }
+    return Effect.succeed({ principal, team })
   })
 
-const reject = (
+/** Records the refusal as `auth.rejected`, then fails with it. */
+const rejected = (
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
   principal: Principal,
   team: Team | undefined,
   error: ApiError
-) =>
-  recordActivity(services, request, {
-    type: "auth.rejected",
-    team,
-    principal,
-    data: { status: error.status, reason: error.message }
-  })
+): Effect.Effect<never, ApiError> =>
+  Effect.andThen(
+    recordActivity(services, request, {
+      type: "auth.rejected",
+      team,
+      principal,
+      data: { status: error.status, reason: error.message }
+    }),
+    Effect.fail(error)
+  )

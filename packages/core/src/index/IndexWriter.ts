@@ -81,6 +81,9 @@ const hex = (value: number, digits: number): string => value.toString(16).padSta
 const randomPool = new Uint8Array(6 * 1024)
 let randomOffset = randomPool.length
 
+/** The two hex digits of each byte value. */
+const byteHex: ReadonlyArray<string> = Array.from({ length: 256 }, (_, byte) => hex(byte, 2))
+
 /** 12 random hex digits. */
 const randomHex12 = (): string => {
   if (randomOffset === randomPool.length) {
@@ -88,7 +91,7 @@ const randomHex12 = (): string => {
     randomOffset = 0
   }
   let digits = ""
-  for (const end = randomOffset + 6; randomOffset < end; randomOffset++) digits += hex(randomPool[randomOffset]!, 2)
+  for (const end = randomOffset + 6; randomOffset < end; randomOffset++) digits += byteHex[randomPool[randomOffset]!]
   return digits
 }
 
