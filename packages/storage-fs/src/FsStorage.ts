@@ -8,8 +8,8 @@ import { errorCode, ioError } from "./errors.ts"
 import { artifactPath } from "./layout.ts"
 import { listArtifacts } from "./listArtifacts.ts"
 import { listNamespaces } from "./listNamespaces.ts"
-import { absentNow, lookupFor } from "./lookup.ts"
-import type { Lookup } from "./lookup.ts"
+import { eventLoopReads, threadPoolReads } from "./fileIo.ts"
+import { absentNow, isLocalFileSystem } from "./localFileSystem.ts"
 import { prepareDirectory, removeStaleTempFiles } from "./prepareDirectory.ts"
 import { readArtifact, readArtifactInfo } from "./readArtifact.ts"
 import { writeArtifact } from "./writeArtifact.ts"
@@ -35,15 +35,16 @@ export interface FsStorageOptions {
    */
   readonly fsync?: boolean
   /**
-   * How a get or head learns that an artifact is absent: `"sync"`, a stat on
-   * the event loop (a few microseconds from the directory cache, and a miss
-   * then costs no thread-pool round trip), or `"async"`, only the open on the
-   * thread pool. Default: `"async"` when the directory is on a network or
-   * FUSE file system (NFS, SMB, Ceph, sshfs, ...), where a stat is a round
-   * trip that would stall every request, else `"sync"` (`layer` looks;
-   * `make`, which does not, defaults to `"async"`).
+   * Whether a get or head finds, opens and reads the start of an artifact
+   * (its header, and all of one up to 64 KiB) on the event loop: a stat, an
+   * open and a read each take microseconds from the kernel's caches, where a
+   * thread-pool round trip costs tens; a miss then costs one stat. Larger
+   * bodies always stream from the thread pool. Default: `true` on a local
+   * file system, `false` on a network or FUSE one (NFS, SMB, Ceph, sshfs,
+   * gcsfuse, ...), where each call is a round trip that would stall every
+   * request (`layer` looks; `make`, which does not, defaults to `false`).
    */
-  readonly lookup?: Lookup
+  readonly syncReads?: boolean
 }
 
 /** An `ArtifactStorage` on a directory, with what it has found there. */
@@ -58,11 +59,12 @@ export interface FsStorageShape extends ArtifactStorageShape {
  * says) is a miss for get, head and list alike: it is removed, logged once
  * and counted in `corruptEntries`. File-system failures stay StorageErrors.
  */
-export const make = (root: string, options: Pick<FsStorageOptions, "fsync" | "lookup"> = {}): FsStorageShape => {
+export const make = (root: string, options: Pick<FsStorageOptions, "fsync" | "syncReads"> = {}): FsStorageShape => {
   const fsync = options.fsync ?? false
   const corrupt = makeCorruptEntries()
-  /** Whether the artifact at `path` is surely absent, without leaving the event loop (`lookup: "sync"`). */
-  const knownAbsent = options.lookup === "sync" ? absentNow : () => false
+  const reads = options.syncReads === true ? eventLoopReads : threadPoolReads
+  /** Whether the artifact at `path` is surely absent, known without leaving the event loop (`syncReads`). */
+  const knownAbsent = options.syncReads === true ? absentNow : () => false
   return {
     backend: "fs",
     put: (key, body, { metadata, size }) =>
@@ -76,7 +78,7 @@ export const make = (root: string, options: Pick<FsStorageOptions, "fsync" | "lo
       // interruption arriving meanwhile releases the fd instead of dropping it.
       return Effect.uninterruptibleMask((restore) =>
         Effect.tryPromise({
-          try: () => readArtifact(path, (file) => corrupt.heal(key, path, file)),
+          try: () => readArtifact(path, (file) => corrupt.heal(key, path, file), reads),
           catch: ioError("get", `read ${path}`)
         }).pipe(
           Effect.flatMap((opened) => {
@@ -93,7 +95,7 @@ export const make = (root: string, options: Pick<FsStorageOptions, "fsync" | "lo
     head: (key) => {
       const path = artifactPath(root, key)
       if (knownAbsent(path)) return Effect.succeedNone
-      return Effect.tryPromise({ try: () => readArtifactInfo(path), catch: ioError("head", `read ${path}`) }).pipe(
+      return Effect.tryPromise({ try: () => readArtifactInfo(path, reads), catch: ioError("head", `read ${path}`) }).pipe(
         Effect.flatMap((read) => {
           if (read === undefined) return Effect.succeedNone
           return read._tag === "Corrupt" ? Effect.as(corrupt.heal(key, path, read), Option.none()) : Effect.succeedSome(read.info)
@@ -172,7 +174,8 @@ export const layer = (options: FsStorageOptions): Layer.Layer<ArtifactStorage, S
       // Wall-clock time, because it is compared with file modification times.
       yield* prepareDirectory(root, Date.now(), staleAfterMs)
       yield* Effect.forkScoped(Effect.forever(Effect.delay(sweepOnce(root, staleAfterMs), intervalMs)))
-      const lookup = options.lookup ?? (yield* Effect.tryPromise({ try: () => lookupFor(root), catch: ioError("check", `statfs ${root}`) }))
-      return make(root, { ...options, lookup })
+      const syncReads = options.syncReads ??
+        (yield* Effect.tryPromise({ try: () => isLocalFileSystem(root), catch: ioError("check", `statfs ${root}`) }))
+      return make(root, { ...options, syncReads })
     })
   )

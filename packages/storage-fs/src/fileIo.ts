@@ -1,4 +1,4 @@
-import { close, fstat, open, read } from "node:fs"
+import { close, closeSync, fstat, fstatSync, open, openSync, read, readSync } from "node:fs"
 import { promisify } from "node:util"
 import { errorCode } from "./errors.ts"
 
@@ -42,7 +42,54 @@ export const readAt = async (fd: number, length: number, position: number): Prom
   return buffer.subarray(0, bytesRead)
 }
 
-/** Reads up to `length` bytes from the start of a regular file. */
-export const readStart = (fd: number, length: number): Promise<Buffer> => readAt(fd, length, 0)
-
 export const closeQuietly = (fd: number): Promise<void> => closeFile(fd).catch(() => undefined)
+
+/**
+ * The calls that find and read the start of an artifact (its header, and the
+ * whole of a small one), made either on the thread pool or on the event loop.
+ */
+export interface StartReads {
+  /** Opens `path` for reading; `undefined` when there is no such file. */
+  readonly openIfExists: (path: string) => Promise<number | undefined>
+  /** As `readAt`. */
+  readonly readAt: (fd: number, length: number, position: number) => Promise<Buffer>
+  readonly sizeOf: (fd: number) => Promise<number>
+  readonly closeQuietly: (fd: number) => Promise<void>
+}
+
+export const threadPoolReads: StartReads = {
+  openIfExists,
+  readAt,
+  sizeOf: (fd) => statFile(fd).then(({ size }) => size),
+  closeQuietly
+}
+
+/**
+ * The same calls made synchronously: on a local file system each takes
+ * microseconds from the kernel's caches, where a thread-pool round trip costs
+ * tens (`pnpm bench:fs`). Only ever for the first 64 KiB of a file: larger
+ * bodies stream from the thread pool (`fdBody.ts`).
+ */
+export const eventLoopReads: StartReads = {
+  openIfExists: async (path) => {
+    try {
+      return openSync(path, "r")
+    } catch (error) {
+      const code = errorCode(error)
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined
+      throw error
+    }
+  },
+  readAt: async (fd, length, position) => {
+    const buffer = Buffer.allocUnsafe(length)
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, position))
+  },
+  sizeOf: async (fd) => fstatSync(fd).size,
+  closeQuietly: async (fd) => {
+    try {
+      closeSync(fd)
+    } catch {
+      // As closeQuietly: nothing more can be done about a failed close.
+    }
+  }
+}

@@ -1,3 +1,2 @@
 export * as FsStorage from "./FsStorage.ts"
 export type { FsStorageOptions, FsStorageShape } from "./FsStorage.ts"
-export type { Lookup } from "./lookup.ts"

@@ -5,6 +5,7 @@ import { Effect, Stream } from "effect"
 import type { CorruptEntries } from "./corruptEntries.ts"
 import { errorCode, ioError } from "./errors.ts"
 import { isArtifactName, isShardName, namespaceDirectory } from "./layout.ts"
+import { threadPoolReads } from "./fileIo.ts"
 import { readArtifactInfo } from "./readArtifact.ts"
 
 /** Entry names of a directory; none when it does not exist (yet, or any more). */
@@ -51,7 +52,7 @@ export const listArtifacts = (
     ),
     Stream.flattenIterable,
     Stream.mapEffect(({ hash, path }) =>
-      Effect.tryPromise({ try: () => readArtifactInfo(path), catch: ioError("list", `read ${path}`) }).pipe(
+      Effect.tryPromise({ try: () => readArtifactInfo(path, threadPoolReads), catch: ioError("list", `read ${path}`) }).pipe(
         Effect.flatMap((read): Effect.Effect<ReadonlyArray<ListedArtifact>> => {
           const key = { namespace, hash }
           // Deleted since the directory was read: not listed.

@@ -1,8 +1,8 @@
 import { crc32 } from "node:zlib"
 import type { ArtifactInfo, StoredArtifact } from "@hoard/core"
 import { Effect, Stream } from "effect"
-import { closeQuietly, identityOf, openIfExists, readAt, sizeAndIdentityOf, statFile } from "./fileIo.ts"
-import type { FileIdentity } from "./fileIo.ts"
+import { identityOf, sizeAndIdentityOf } from "./fileIo.ts"
+import type { FileIdentity, StartReads } from "./fileIo.ts"
 import { fdBody } from "./fdBody.ts"
 import { readHeader } from "./readHeader.ts"
 import type { FileStart } from "./readHeader.ts"
@@ -39,8 +39,8 @@ const noop = () => {}
 const corrupt = async (fd: number, reason: string): Promise<CorruptFile> => ({ _tag: "Corrupt", reason, file: await identityOf(fd) })
 
 /** The file's real size against the size its header records: a torn or padded file is corrupt. */
-const lengthProblem = async (fd: number, start: FileStart): Promise<string | undefined> =>
-  sizeProblem(start.wholeFile ? start.bytes.byteLength : (await statFile(fd)).size, start)
+const lengthProblem = async (fd: number, start: FileStart, reads: StartReads): Promise<string | undefined> =>
+  sizeProblem(start.wholeFile ? start.bytes.byteLength : await reads.sizeOf(fd), start)
 
 const sizeProblem = (fileSize: number, start: FileStart): string | undefined => {
   const expected = start.bodyOffset + start.info.size + start.trailerBytes
@@ -59,17 +59,19 @@ const checksumProblem = (computed: number, stored: number): string =>
  * decoded, its length disagrees with its header or (when read whole) its
  * bytes with their CRC-32. A body too large to read whole is checked as it
  * streams: a mismatch fails the stream at its end, after `onCorrupt` has run.
- * Rejects only when the file system fails.
+ * The open and the first read go through `reads`; the rest of a large body
+ * always streams from the thread pool. Rejects only when the file system fails.
  */
 export const readArtifact = async (
   path: string,
-  onCorrupt: (file: CorruptFile) => Effect.Effect<void>
+  onCorrupt: (file: CorruptFile) => Effect.Effect<void>,
+  reads: StartReads
 ): Promise<OpenedArtifact | CorruptFile | undefined> => {
-  const fd = await openIfExists(path)
+  const fd = await reads.openIfExists(path)
   if (fd === undefined) return undefined
   let handedOver = false
   try {
-    const start = await readHeader(fd, firstReadBytes)
+    const start = await readHeader(fd, firstReadBytes, reads)
     if (start._tag === "Unreadable") return await corrupt(fd, start.reason)
     const bodyEnd = start.bodyOffset + start.info.size
     const first = start.bytes.subarray(start.bodyOffset, bodyEnd)
@@ -91,7 +93,7 @@ export const readArtifact = async (
     if (problem !== undefined) return { _tag: "Corrupt", reason: problem, file: identity }
     const verify = checked
       ? {
-        crc: (await readAt(fd, 4, bodyEnd)).readUInt32BE(0),
+        crc: (await reads.readAt(fd, 4, bodyEnd)).readUInt32BE(0),
         onMismatch: (computed: number, stored: number) =>
           onCorrupt({ _tag: "Corrupt", reason: checksumProblem(computed, stored), file: identity })
       }
@@ -100,24 +102,24 @@ export const readArtifact = async (
     handedOver = true
     return { _tag: "Opened", artifact: { info: start.info, body }, abandon: closeUnread }
   } finally {
-    if (!handedOver) await closeQuietly(fd)
+    if (!handedOver) await reads.closeQuietly(fd)
   }
 }
 
 /**
  * Reads an artifact file's header and checks the file's size against it (one
  * fstat), so that `head` and `list` agree with `get` about which files are
- * artifacts.
+ * artifacts. Every call goes through `reads`.
  */
-export const readArtifactInfo = async (path: string): Promise<ReadInfo | CorruptFile | undefined> => {
-  const fd = await openIfExists(path)
+export const readArtifactInfo = async (path: string, reads: StartReads): Promise<ReadInfo | CorruptFile | undefined> => {
+  const fd = await reads.openIfExists(path)
   if (fd === undefined) return undefined
   try {
-    const start = await readHeader(fd, headReadBytes)
+    const start = await readHeader(fd, headReadBytes, reads)
     if (start._tag === "Unreadable") return await corrupt(fd, start.reason)
-    const problem = await lengthProblem(fd, start)
+    const problem = await lengthProblem(fd, start, reads)
     return problem === undefined ? { _tag: "Info", info: start.info } : await corrupt(fd, problem)
   } finally {
-    await closeQuietly(fd)
+    await reads.closeQuietly(fd)
   }
 }

@@ -1,5 +1,5 @@
 import type { ArtifactInfo } from "@hoard/core"
-import { readStart } from "./fileIo.ts"
+import type { StartReads } from "./fileIo.ts"
 import { decodeHeader } from "./header.ts"
 
 export interface FileStart {
@@ -23,16 +23,16 @@ export interface Unreadable {
 
 /**
  * Reads and decodes an artifact file's header from an open fd, reading
- * `readAhead` bytes in one go. A header that cannot be decoded is
+ * `readAhead` bytes in one go, with `reads`. A header that cannot be decoded is
  * `Unreadable`; only a failing read rejects.
  */
-export const readHeader = async (fd: number, readAhead: number): Promise<FileStart | Unreadable> => {
+export const readHeader = async (fd: number, readAhead: number, reads: StartReads): Promise<FileStart | Unreadable> => {
   let length = readAhead
-  let bytes = await readStart(fd, length)
+  let bytes = await reads.readAt(fd, length, 0)
   let decoded = decodeHeader(bytes)
   if (decoded._tag === "NeedBytes" && bytes.byteLength === length) {
     length = decoded.bytes
-    bytes = await readStart(fd, length)
+    bytes = await reads.readAt(fd, length, 0)
     decoded = decodeHeader(bytes)
   }
   switch (decoded._tag) {

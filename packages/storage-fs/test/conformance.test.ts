@@ -10,7 +10,7 @@ import { Effect } from "effect"
 import { afterAll } from "vitest"
 
 /** The suite over a fresh directory, created here rather than in the layer so that the corruptions can reach the files. */
-const conformance = (name: string, options: Pick<FsStorageOptions, "fsync" | "lookup">) => {
+const conformance = (name: string, options: Pick<FsStorageOptions, "fsync" | "syncReads">) => {
   const directory = mkdtempSync(join(tmpdir(), "hoard-fs-conformance-"))
   afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
@@ -36,5 +36,5 @@ const conformance = (name: string, options: Pick<FsStorageOptions, "fsync" | "lo
 conformance("FsStorage", { fsync: true })
 // Without fsync (the default) a crash can leave a short or damaged file behind: corrupt.test.ts has what it would look like.
 conformance("FsStorage without fsync", { fsync: false })
-// The tmp directory is local, so the two above look artifacts up with a stat on the event loop first; here only the open tells.
-conformance("FsStorage with async lookups", { fsync: false, lookup: "async" })
+// The tmp directory is local, so the two above find and read artifacts' starts on the event loop; here the thread pool does.
+conformance("FsStorage with thread-pool reads", { fsync: false, syncReads: false })

@@ -7,6 +7,7 @@ import { FsStorage } from "@hoard/storage-fs"
 import { bytesOf, randomBytes, randomNamespace } from "@hoard/storage-testkit"
 import { Effect, Logger, Option, Stream } from "effect"
 import { makeCorruptEntries } from "../src/corruptEntries.ts"
+import { threadPoolReads } from "../src/fileIo.ts"
 import { readArtifactInfo } from "../src/readArtifact.ts"
 import { tempDirectory } from "./tempDirectory.ts"
 
@@ -199,7 +200,7 @@ describe("FsStorage corrupt files", () => {
     Effect.gen(function*() {
       const { plant, storage } = yield* setup
       const bad = yield* plant(artifactFile(infoJson(100), randomBytes(60)))
-      const read = yield* Effect.promise(() => readArtifactInfo(bad.path))
+      const read = yield* Effect.promise(() => readArtifactInfo(bad.path, threadPoolReads))
       assert.strictEqual(read?._tag, "Corrupt")
       if (read?._tag !== "Corrupt") return
       // A put renames its complete temp file over the path after the corrupt one was read.

@@ -2,10 +2,10 @@ import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { absentNow, lookupFor } from "../src/lookup.ts"
+import { absentNow, isLocalFileSystem } from "../src/localFileSystem.ts"
 import { tempDirectory } from "./tempDirectory.ts"
 
-describe("lookup", () => {
+describe("localFileSystem", () => {
   it.effect("absentNow: true only when the stat finds nothing there", () =>
     Effect.gen(function*() {
       const directory = yield* tempDirectory
@@ -19,9 +19,9 @@ describe("lookup", () => {
       assert.isTrue(absentNow(join(file, "below")))
     }))
 
-  it.effect("lookupFor: a stat on the event loop for a local directory", () =>
+  it.effect("isLocalFileSystem: the test's temp directory is on a local one", () =>
     Effect.gen(function*() {
       const directory = yield* tempDirectory
-      assert.strictEqual(yield* Effect.promise(() => lookupFor(directory)), "sync")
+      assert.isTrue(yield* Effect.promise(() => isLocalFileSystem(directory)))
     }))
 })
