@@ -70,6 +70,8 @@ export const threadPoolReads: StartReads = {
  * tens (`pnpm bench:fs`). Only ever for the first 64 KiB of a file: larger
  * bodies stream from the thread pool (`fdBody.ts`).
  */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024)
+
 export const eventLoopReads: StartReads = {
   openIfExists: async (path) => {
     try {
@@ -81,8 +83,11 @@ export const eventLoopReads: StartReads = {
     }
   },
   readAt: async (fd, length, position) => {
-    const buffer = Buffer.allocUnsafe(length)
-    return buffer.subarray(0, readSync(fd, buffer, 0, length, position))
+    // Into one scratch buffer, then copied out at the size read: a 1 KiB
+    // artifact then costs 1 KiB, not a fresh 64 KiB buffer per request.
+    // Nothing else runs during the synchronous read, so one buffer is enough.
+    if (length > scratch.byteLength) scratch = Buffer.allocUnsafeSlow(length)
+    return Buffer.from(scratch.subarray(0, readSync(fd, scratch, 0, length, position)))
   },
   sizeOf: async (fd) => fstatSync(fd).size,
   closeQuietly: async (fd) => {
