@@ -64,14 +64,15 @@ export const threadPoolReads: StartReads = {
   closeQuietly
 }
 
+/** Where event-loop reads land before they are copied out (grown for a longer header read). */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024)
+
 /**
  * The same calls made synchronously: on a local file system each takes
  * microseconds from the kernel's caches, where a thread-pool round trip costs
  * tens (`pnpm bench:fs`). Only ever for the first 64 KiB of a file: larger
  * bodies stream from the thread pool (`fdBody.ts`).
  */
-let scratch = Buffer.allocUnsafeSlow(64 * 1024)
-
 export const eventLoopReads: StartReads = {
   openIfExists: async (path) => {
     try {
