@@ -9,7 +9,7 @@ import { artifactPath } from "./layout.ts"
 import { listArtifacts } from "./listArtifacts.ts"
 import { listNamespaces } from "./listNamespaces.ts"
 import { eventLoopReads, threadPoolReads } from "./fileIo.ts"
-import { absentNow, isLocalFileSystem } from "./localFileSystem.ts"
+import { isLocalFileSystem } from "./localFileSystem.ts"
 import { prepareDirectory, removeStaleTempFiles } from "./prepareDirectory.ts"
 import { readArtifact, readArtifactInfo } from "./readArtifact.ts"
 import { writeArtifact } from "./writeArtifact.ts"
@@ -63,8 +63,6 @@ export const make = (root: string, options: Pick<FsStorageOptions, "fsync" | "sy
   const fsync = options.fsync ?? false
   const corrupt = makeCorruptEntries()
   const reads = options.syncReads === true ? eventLoopReads : threadPoolReads
-  /** Whether the artifact at `path` is surely absent, known without leaving the event loop (`syncReads`). */
-  const knownAbsent = options.syncReads === true ? absentNow : () => false
   return {
     backend: "fs",
     put: (key, body, { metadata, size }) =>
@@ -73,7 +71,7 @@ export const make = (root: string, options: Pick<FsStorageOptions, "fsync" | "sy
 
     get: (key) => {
       const path = artifactPath(root, key)
-      if (knownAbsent(path)) return Effect.succeedNone
+      if (reads.knownAbsent(path)) return Effect.succeedNone
       // Opening is uninterruptible so that it never leaves an fd behind; an
       // interruption arriving meanwhile releases the fd instead of dropping it.
       return Effect.uninterruptibleMask((restore) =>
@@ -94,7 +92,7 @@ export const make = (root: string, options: Pick<FsStorageOptions, "fsync" | "sy
 
     head: (key) => {
       const path = artifactPath(root, key)
-      if (knownAbsent(path)) return Effect.succeedNone
+      if (reads.knownAbsent(path)) return Effect.succeedNone
       return Effect.tryPromise({ try: () => readArtifactInfo(path, reads), catch: ioError("head", `read ${path}`) }).pipe(
         Effect.flatMap((read) => {
           if (read === undefined) return Effect.succeedNone

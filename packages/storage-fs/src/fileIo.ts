@@ -1,4 +1,4 @@
-import { close, closeSync, fstat, fstatSync, open, openSync, read, readSync } from "node:fs"
+import { close, closeSync, fstat, fstatSync, open, openSync, read, readSync, statSync } from "node:fs"
 import { promisify } from "node:util"
 import { errorCode } from "./errors.ts"
 
@@ -49,6 +49,11 @@ export const closeQuietly = (fd: number): Promise<void> => closeFile(fd).catch((
  * whole of a small one), made either on the thread pool or on the event loop.
  */
 export interface StartReads {
+  /**
+   * True when it is known, without a round trip, that there is no file at
+   * `path`: a miss answered before any open. False when there may be one.
+   */
+  readonly knownAbsent: (path: string) => boolean
   /** Opens `path` for reading; `undefined` when there is no such file. */
   readonly openIfExists: (path: string) => Promise<number | undefined>
   /** As `readAt`. */
@@ -58,6 +63,7 @@ export interface StartReads {
 }
 
 export const threadPoolReads: StartReads = {
+  knownAbsent: () => false,
   openIfExists,
   readAt,
   sizeOf: (fd) => statFile(fd).then(({ size }) => size),
@@ -74,6 +80,15 @@ let scratch = Buffer.allocUnsafeSlow(64 * 1024)
  * bodies stream from the thread pool (`fdBody.ts`).
  */
 export const eventLoopReads: StartReads = {
+  // A stat that finds nothing makes no error object (an open would throw
+  // one). Any other failure (a permission error, say) is left to the open.
+  knownAbsent: (path) => {
+    try {
+      return statSync(path, { throwIfNoEntry: false }) === undefined
+    } catch {
+      return false
+    }
+  },
   openIfExists: async (path) => {
     try {
       return openSync(path, "r")

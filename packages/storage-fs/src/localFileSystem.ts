@@ -1,24 +1,4 @@
-import { statSync } from "node:fs"
 import { statfs } from "node:fs/promises"
-
-/**
- * What `syncReads` rests on: whether the directory's file system answers from
- * the kernel's caches, and the cheapest way to learn that a file is absent.
- */
-
-/**
- * True when a stat on this thread finds no file at `path`: a miss, told
- * without an error object or a thread-pool round trip. False when it finds
- * one, or fails otherwise (a permission error, say): the open that follows
- * then reports what is wrong.
- */
-export const absentNow = (path: string): boolean => {
-  try {
-    return statSync(path, { throwIfNoEntry: false }) === undefined
-  } catch {
-    return false
-  }
-}
 
 // `statfs` type magics (Linux's magic.h) of file systems whose metadata
 // lives across a network, or in a user-space daemon: NFS, SMB, CIFS, SMB2,
