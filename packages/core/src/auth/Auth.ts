@@ -1,6 +1,6 @@
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Exit, Layer, Schema } from "effect"
 import type { JwtConfig, RateLimitConfig, TeamGrants, TokenConfig } from "../access/AccessConfig.ts"
-import { findByDigest, parseBearer, sha256 } from "./bearer.ts"
+import { makeTokenLookup, parseBearer, sha256 } from "./bearer.ts"
 import { looksLikeJwt, makeJwtVerifier } from "./Jwt.ts"
 import type { JwtOptions } from "./Jwt.ts"
 
@@ -38,7 +38,8 @@ export interface StaticToken {
 
 /**
  * Accepts `Authorization: Bearer <token>` for any of the given tokens. Tokens are
- * compared as SHA-256 digests, in constant time, against every configured token.
+ * compared as SHA-256 digests, in constant time, against every configured token
+ * (the tokens recently accepted skip the hash: `makeTokenLookup`).
  */
 export const layerStaticTokens = (tokens: ReadonlyArray<string | StaticToken>): Layer.Layer<Auth> =>
   Layer.effect(
@@ -48,16 +49,15 @@ export const layerStaticTokens = (tokens: ReadonlyArray<string | StaticToken>): 
       const known = yield* Effect.forEach(tokens, (entry, index) => {
         const { name, token } = typeof entry === "string" ? { name: `token-${index + 1}`, token: entry } : entry
         if (token.length === 0) return Effect.die(new Error(`token ${name ?? index + 1} is empty`))
-        return Effect.succeed({ name: name ?? `token-${index + 1}`, digest: sha256(token) })
+        const principal: Principal = { tokenName: name ?? `token-${index + 1}`, grants: allTeams }
+        return Effect.succeed({ digest: sha256(token), accepted: Exit.succeed(principal) })
       })
+      const lookup = makeTokenLookup(known)
       return Auth.of({
         authenticate: (authorization) => {
           const bearer = parseBearer(authorization)
           if ("problem" in bearer) return Effect.fail(new Unauthorized({ message: bearer.problem }))
-          const match = findByDigest(known, sha256(bearer.token))
-          return match === undefined
-            ? Effect.fail(new Unauthorized({ message: "invalid token" }))
-            : Effect.succeed({ tokenName: match.name, grants: allTeams })
+          return lookup(bearer.token)?.accepted ?? Effect.fail(new Unauthorized({ message: "invalid token" }))
         }
       })
     })
@@ -89,7 +89,12 @@ export const layerAccessTokens = (config: AccessTokensConfig, options?: JwtOptio
       if (tokens.length === 0 && config.jwt === undefined) {
         return yield* invalidConfig("give at least one token or a jwt section")
       }
-      const known: Array<{ readonly name: string; readonly digest: Buffer; readonly principal: Principal }> = []
+      const known: Array<{
+        readonly name: string
+        readonly digest: Buffer
+        /** The answer for this token, made once. */
+        readonly accepted: Exit.Exit<Principal>
+      }> = []
       for (const token of tokens) {
         const digest = digestOf(token)
         if (digest === undefined) {
@@ -110,16 +115,17 @@ export const layerAccessTokens = (config: AccessTokensConfig, options?: JwtOptio
           grants: token.teams,
           ...(token.rateLimit === undefined ? {} : { rateLimit: token.rateLimit })
         }
-        known.push({ name: token.name, digest, principal })
+        known.push({ name: token.name, digest, accepted: Exit.succeed(principal) })
       }
+      const lookup = makeTokenLookup(known)
       const verifyJwt = config.jwt === undefined ? undefined : yield* makeJwtVerifier(config.jwt, options)
 
       return Auth.of({
         authenticate: (authorization) => {
           const bearer = parseBearer(authorization)
           if ("problem" in bearer) return Effect.fail(new Unauthorized({ message: bearer.problem }))
-          const match = findByDigest(known, sha256(bearer.token))
-          if (match !== undefined) return Effect.succeed(match.principal)
+          const match = lookup(bearer.token)
+          if (match !== undefined) return match.accepted
           if (verifyJwt !== undefined && looksLikeJwt(bearer.token)) {
             return Effect.mapError(verifyJwt(bearer.token), (message) => new Unauthorized({ message }))
           }

@@ -37,6 +37,32 @@ export const findByDigest = <A extends { readonly digest: Buffer }>(
   return found
 }
 
+/** Most accepted tokens `makeTokenLookup` remembers. */
+const rememberedTokens = 64
+
+/**
+ * Finds the entry a presented token belongs to (by its SHA-256 digest, with
+ * `findByDigest`). Hashing costs microseconds on every request, so the tokens
+ * recently accepted are remembered by value: a known token skips the hash.
+ * Only accepted tokens are remembered (at most 64, forgotten all at once when
+ * full), so unknown ones cannot fill it and always take the constant-time path.
+ */
+export const makeTokenLookup = <A extends { readonly digest: Buffer }>(
+  entries: ReadonlyArray<A>
+): (token: string) => A | undefined => {
+  const accepted = new Map<string, A>()
+  return (token) => {
+    const remembered = accepted.get(token)
+    if (remembered !== undefined) return remembered
+    const found = findByDigest(entries, sha256(token))
+    if (found !== undefined) {
+      if (accepted.size >= rememberedTokens) accepted.clear()
+      accepted.set(token, found)
+    }
+    return found
+  }
+}
+
 /**
  * The password of an `Authorization: Basic <base64(user:password)>` header, or
  * `undefined` when the header is not Basic. Gradle, ccache and Bazel send a

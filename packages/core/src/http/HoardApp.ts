@@ -1,4 +1,4 @@
-import { ByteSize, Cause, Context, Effect, Layer } from "effect"
+import { ByteSize, Cause, Context, Effect, Layer, References } from "effect"
 import type { Redacted, Scope } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HoardConfig } from "../HoardConfig.ts"
@@ -95,45 +95,64 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
   const notFoundResponse = (url: string, requestId: string) =>
     errorResponse(notFound(`no route for ${url.split("?", 1)[0]}`), requestId)
 
-  /** Routes the request (its URL made relative to the base path) and turns every failure into an answer. */
-  const route = (request: HttpServerRequest.HttpServerRequest, relativeUrl: string, state: RequestStateShape) =>
-    (relativeUrl === request.url
-      ? routes
-      : Effect.provideService(routes, HttpServerRequest.HttpServerRequest, request.modify({ url: relativeUrl }))).pipe(
-        Effect.provideService(RequestState, state),
-        Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodySize),
-        Effect.catchTags({
-          ApiError: (error) => Effect.succeed(errorResponse(error, state.requestId)),
-          HttpServerError: (error) =>
-            error.reason._tag === "RouteNotFound"
-              ? Effect.succeed(notFoundResponse(request.url, state.requestId))
-              : Effect.logError("request failed", error).pipe(Effect.as(errorResponse(internalError(), state.requestId)))
-        }),
-        Effect.catchCause((cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.failCause(cause)
-            : Effect.logError("request crashed", cause).pipe(Effect.as(errorResponse(internalError(), state.requestId)))
-        ),
-        Effect.annotateLogs("requestId", state.requestId)
-      )
+  // Built once, not per request: the routes with every failure turned into an
+  // answer. What differs per request (its state, its id on log lines, its URL
+  // relative to the base path) is put into its context by `route`.
+  const handled = routes.pipe(
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, maxBodySize),
+    Effect.catchTags({
+      ApiError: (error) => Effect.map(Effect.service(RequestState), (state) => errorResponse(error, state.requestId)),
+      HttpServerError: (error) =>
+        error.reason._tag === "RouteNotFound"
+          ? Effect.map(Effect.service(RequestState), (state) => notFoundResponse(state.url, state.requestId))
+          : crashed("request failed", error)
+    }),
+    Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : crashed("request crashed", cause))
+  )
 
-  const app: HoardHttpApp = Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
+  /** Routes the request, its URL made relative to the base path, with its state and request id in context. */
+  const route = (request: HttpServerRequest.HttpServerRequest, relativeUrl: string, state: RequestStateShape) =>
+    Effect.updateContext(handled, (context: Context.Context<HttpServerRequest.HttpServerRequest | Scope.Scope>) => {
+      const annotations = Context.get(context, References.CurrentLogAnnotations)
+      const withState = Context.add(
+        Context.add(context, RequestState, state),
+        References.CurrentLogAnnotations,
+        { ...annotations, requestId: state.requestId }
+      )
+      return relativeUrl === request.url
+        ? withState
+        : Context.add(withState, HttpServerRequest.HttpServerRequest, request.modify({ url: relativeUrl }))
+    })
+
+  const app: HoardHttpApp = Effect.withFiber<
+    HttpServerResponse.HttpServerResponse,
+    never,
+    HttpServerRequest.HttpServerRequest | Scope.Scope
+  >((fiber) => {
+    const request = Context.getUnsafe(fiber.context, HttpServerRequest.HttpServerRequest)
     const startedAt = performance.now()
     const relativeUrl = relativeToBase(request.url)
-    const state = makeRequestState(requestIdOf(request))
+    const state = makeRequestState(requestIdOf(request), request.url)
     const misread = misreadTarget(request.url)
-    const response = misread !== undefined
-      ? errorResponse(misread, state.requestId)
+    const routed = misread !== undefined
+      ? Effect.succeed(errorResponse(misread, state.requestId))
       : relativeUrl === undefined
-      ? notFoundResponse(request.url, state.requestId)
-      : yield* route(request, relativeUrl, state)
-    const answer = HttpServerResponse.setHeaders(response, responseHeaders(state))
-    yield* observe(request, state, answer, startedAt)
-    return answer
+      ? Effect.succeed(notFoundResponse(request.url, state.requestId))
+      : route(request, relativeUrl, state)
+    return Effect.flatMap(routed, (response) => {
+      const answer = HttpServerResponse.setHeaders(response, responseHeaders(state))
+      return Effect.as(observe(request, state, answer, startedAt), answer)
+    })
   }).pipe(Effect.catchCause(() => Effect.succeed(HttpServerResponse.empty({ status: 499 }))))
   return app
 })
+
+/** A failure no route answered: logged with its cause (and the request id), answered with a fixed 500. */
+const crashed = (message: string, cause: unknown): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
+  Effect.flatMap(
+    Effect.service(RequestState),
+    (state) => Effect.as(Effect.logError(message, cause), errorResponse(internalError(), state.requestId))
+  )
 
 const responseHeaders = ({ rateLimit, requestId }: RequestStateShape): Record<string, string> =>
   rateLimit === undefined

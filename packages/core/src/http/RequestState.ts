@@ -10,6 +10,8 @@ import type { RateLimitState } from "../access/RateLimits.ts"
  */
 export interface RequestStateShape {
   readonly requestId: string
+  /** The request target as the client sent it (before the base path is stripped). */
+  readonly url: string
   rateLimit: RateLimitState | undefined
   /** The template of the route that matched, e.g. `/v8/artifacts/:hash`; `undefined` until one does. */
   route: string | undefined
@@ -19,9 +21,10 @@ export interface RequestStateShape {
   tokenName: string | undefined
 }
 
-/** A fresh state for a request with this id. */
-export const makeRequestState = (requestId: string): RequestStateShape => ({
+/** A fresh state for a request with this id and target. */
+export const makeRequestState = (requestId: string, url: string): RequestStateShape => ({
   requestId,
+  url,
   rateLimit: undefined,
   route: undefined,
   team: undefined,
@@ -29,5 +32,5 @@ export const makeRequestState = (requestId: string): RequestStateShape => ({
 })
 
 export const RequestState = Context.Reference<RequestStateShape>("@hoard/core/RequestState", {
-  defaultValue: () => makeRequestState("none")
+  defaultValue: () => makeRequestState("none", "")
 })

@@ -1,7 +1,7 @@
 import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
 import { ArtifactStorage, StorageError } from "../storage/ArtifactStorage.ts"
 import type { ArtifactKey, ArtifactStorageShape, StoredArtifact } from "../storage/ArtifactStorage.ts"
-import { countStorageError, observeStorageCall } from "./metrics.ts"
+import { countStorageError, storageCallRecorder } from "./metrics.ts"
 import { withChildSpan } from "./spans.ts"
 
 /** Whether the backend failed: a put whose body failed (the client went away) or an interruption is not its fault. */
@@ -10,6 +10,9 @@ const storageFailed = (exit: Exit.Exit<unknown, unknown>): boolean => {
   const error = Cause.findErrorOption(exit.cause)
   return Option.isNone(error) || error.value instanceof StorageError
 }
+
+const storageOperations = ["put", "get", "head", "delete", "list", "namespaces", "check"] as const
+type StorageOperation = typeof storageOperations[number]
 
 /**
  * Times every storage call (`hoard_storage_operation_duration_seconds`,
@@ -22,32 +25,43 @@ const storageFailed = (exit: Exit.Exit<unknown, unknown>): boolean => {
  */
 export const instrumentStorage = (storage: ArtifactStorageShape): ArtifactStorageShape => {
   const backend = storage.backend ?? "custom"
-  const observed = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>, key?: ArtifactKey) =>
-    Effect.suspend(() => {
+  /** Times one call, recording it when it exits (synchronously: no effect to run per call). */
+  const observed = <A, E, R>(operation: StorageOperation, effect: Effect.Effect<A, E, R>, key?: ArtifactKey) => {
+    const record = recorders[operation]
+    const timed = Effect.withFiber<A, E, R>((fiber) => {
       const started = performance.now()
-      const timed = Effect.onExit(effect, (exit) => observeStorageCall(operation, backend, performance.now() - started, storageFailed(exit)))
-      return withChildSpan(timed, `storage.${operation}`, () => ({
-        attributes: {
-          "hoard.storage.backend": backend,
-          ...(key !== undefined && { "hoard.team.id": key.namespace, "hoard.artifact.hash": key.hash })
-        }
-      }))
+      return Effect.onExitPrimitive(effect, (exit) => {
+        record(performance.now() - started, storageFailed(exit), fiber.context)
+        return undefined
+      })
     })
-  const observedStream = <A, E>(operation: string, stream: Stream.Stream<A, E>) =>
-    Stream.unwrap(Effect.sync(() => {
-      const started = performance.now()
-      return stream.pipe(
-        Stream.onExit((exit) => observeStorageCall(operation, backend, performance.now() - started, storageFailed(exit)))
-      )
+    return withChildSpan(timed, `storage.${operation}`, () => ({
+      attributes: {
+        "hoard.storage.backend": backend,
+        ...(key !== undefined && { "hoard.team.id": key.namespace, "hoard.artifact.hash": key.hash })
+      }
     }))
-  const countBodyErrors = (artifact: StoredArtifact): StoredArtifact => ({
+  }
+  const observedStream = <A, E>(operation: StorageOperation, stream: Stream.Stream<A, E>) =>
+    Stream.unwrap(Effect.withFiber((fiber) => {
+      const started = performance.now()
+      return Effect.succeed(stream.pipe(
+        Stream.onExit((exit) =>
+          Effect.sync(() => recorders[operation](performance.now() - started, storageFailed(exit), fiber.context))
+        )
+      ))
+    }))
+  const recorders = Object.fromEntries(
+    storageOperations.map((operation) => [operation, storageCallRecorder(operation, backend)])
+  ) as Record<StorageOperation, ReturnType<typeof storageCallRecorder>>
+  const countBodyErrors = Option.map((artifact: StoredArtifact): StoredArtifact => ({
     ...artifact,
     body: artifact.body.pipe(Stream.tapError(() => countStorageError("get", backend)))
-  })
+  }))
   return {
     ...storage,
     put: (key, body, options) => observed("put", storage.put(key, body, options), key),
-    get: (key) => observed("get", Effect.map(storage.get(key), Option.map(countBodyErrors)), key),
+    get: (key) => observed("get", Effect.map(storage.get(key), countBodyErrors), key),
     head: (key) => observed("head", storage.head(key), key),
     delete: (key) => observed("delete", storage.delete(key), key),
     list: (options) => observedStream("list", storage.list(options)),

@@ -1,4 +1,5 @@
 import { Effect, Metric, Stream } from "effect"
+import type { Context } from "effect"
 
 /**
  * What the cache does, as Effect metrics (`PrometheusMetrics.format()`
@@ -86,11 +87,18 @@ const storageErrors = labelled(count(
 export const countStorageError = (operation: string, backend: string) =>
   Metric.update(storageErrors({ operation, backend }), 1)
 
-export const observeStorageCall = (operation: string, backend: string, durationMs: number, failed: boolean) =>
-  Effect.andThen(
-    Metric.update(storageDuration({ operation, backend }), durationMs / 1000),
-    failed ? countStorageError(operation, backend) : Effect.void
-  )
+/**
+ * Records one storage call of `operation` at once (no effect to run): storage
+ * calls are on every request, and this runs as the call's exit hook.
+ */
+export const storageCallRecorder = (operation: string, backend: string) => {
+  const duration = storageDuration({ operation, backend })
+  const errors = storageErrors({ operation, backend })
+  return (durationMs: number, failed: boolean, context: Context.Context<never>): void => {
+    duration.updateUnsafe(durationMs / 1000, context)
+    if (failed) errors.updateUnsafe(1, context)
+  }
+}
 
 // The index writer
 
