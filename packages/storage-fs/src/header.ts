@@ -1,6 +1,6 @@
-import { ArtifactInfoJson } from "@hoard/core"
+import { decodeArtifactInfoJson, encodeArtifactInfoJson } from "@hoard/core"
 import type { ArtifactInfo } from "@hoard/core"
-import { Cause, Exit, Schema } from "effect"
+import { Cause, Exit } from "effect"
 
 /**
  * An artifact file is a fixed header, the artifact's info as JSON, the bytes,
@@ -20,11 +20,8 @@ export const trailerBytesOf = (version: number): number => (version >= 2 ? 4 : 0
 /** Far above what valid metadata needs; anything larger is a corrupt file. */
 const maxJsonBytes = 64 * 1024
 
-const encodeInfo = Schema.encodeSync(ArtifactInfoJson)
-const decodeInfo = Schema.decodeUnknownExit(ArtifactInfoJson)
-
 export const encodeHeader = (info: ArtifactInfo): Buffer => {
-  const json = Buffer.from(encodeInfo(info), "utf8")
+  const json = Buffer.from(encodeArtifactInfoJson(info), "utf8")
   const header = Buffer.allocUnsafe(fixedHeaderBytes + json.byteLength)
   magic.copy(header, 0)
   header.writeUInt16BE(formatVersion, 4)
@@ -64,7 +61,7 @@ export const decodeHeader = (bytes: Buffer): DecodedHeader => {
   if (jsonBytes > maxJsonBytes) return { _tag: "Corrupt", reason: `a metadata block of ${jsonBytes} bytes` }
   const bodyOffset = fixedHeaderBytes + jsonBytes
   if (bytes.byteLength < bodyOffset) return { _tag: "NeedBytes", bytes: bodyOffset }
-  const decoded = decodeInfo(bytes.toString("utf8", fixedHeaderBytes, bodyOffset))
+  const decoded = decodeArtifactInfoJson(bytes.toString("utf8", fixedHeaderBytes, bodyOffset))
   return Exit.isSuccess(decoded)
     ? { _tag: "Decoded", info: decoded.value, bodyOffset, trailerBytes: trailerBytesOf(version) }
     : { _tag: "Corrupt", reason: `undecodable metadata (${Cause.pretty(decoded.cause).split("\n")[0]})` }

@@ -69,6 +69,13 @@ export const errorResponse = (error: ApiError, requestId: string): HttpServerRes
   })
 
 /**
+ * The 404 answer to `message`, as `errorResponse(notFound(message))` gives
+ * it, built without the error: a miss is turbo's most common answer.
+ */
+export const notFoundResponse = (message: string): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.jsonUnsafe({ error: { code: "not_found", message } }, { status: 404 })
+
+/**
  * Turns a backend failure into a 503 (never a miss): the client gets the
  * fixed `storage_unavailable` body, the log gets the `StorageError` (path,
  * errno, cause) under the request's `requestId` annotation. turbo retries a

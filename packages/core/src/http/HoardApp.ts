@@ -2,7 +2,7 @@ import { ByteSize, Cause, Context, Effect, Layer, References } from "effect"
 import type { Redacted, Scope } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { HoardConfig } from "../HoardConfig.ts"
-import { badRequest, errorResponse, internalError, notFound } from "./ApiError.ts"
+import { badRequest, errorResponse, internalError, notFoundResponse } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
 import { makeRequestObserver } from "../observability/requestObservation.ts"
 import type { ObservationOptions } from "../observability/requestObservation.ts"
@@ -92,8 +92,7 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
   // /v8 reads its own bodies (uploads stream, JSON is bounded in body.ts).
   const maxBodySize = ByteSize.bytes((yield* HoardConfig).maxJsonBytes)
   const observe = makeRequestObserver(options)
-  const notFoundResponse = (url: string, requestId: string) =>
-    errorResponse(notFound(`no route for ${url.split("?", 1)[0]}`), requestId)
+  const noRoute = (url: string) => notFoundResponse(`no route for ${url.split("?", 1)[0]}`)
 
   // Built once, not per request: the routes with every failure turned into an
   // answer. What differs per request (its state, its id on log lines, its URL
@@ -104,7 +103,7 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
       ApiError: (error) => Effect.map(Effect.service(RequestState), (state) => errorResponse(error, state.requestId)),
       HttpServerError: (error) =>
         error.reason._tag === "RouteNotFound"
-          ? Effect.map(Effect.service(RequestState), (state) => notFoundResponse(state.url, state.requestId))
+          ? Effect.map(Effect.service(RequestState), (state) => noRoute(state.url))
           : crashed("request failed", error)
     }),
     Effect.catchCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : crashed("request crashed", cause))
@@ -137,7 +136,7 @@ export const makeHoardApp = Effect.fnUntraced(function*(options: HoardAppOptions
     const routed = misread !== undefined
       ? Effect.succeed(errorResponse(misread, state.requestId))
       : relativeUrl === undefined
-      ? Effect.succeed(notFoundResponse(request.url, state.requestId))
+      ? Effect.succeed(noRoute(request.url))
       : route(request, relativeUrl, state)
     return Effect.flatMap(routed, (response) => {
       const answer = HttpServerResponse.setHeaders(response, responseHeaders(state))

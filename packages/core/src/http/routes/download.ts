@@ -6,7 +6,7 @@ import type { ArtifactInfo } from "../../domain/ArtifactMetadata.ts"
 import type { Team } from "../../access/Team.ts"
 import type { Principal } from "../../auth/Auth.ts"
 import type { ArtifactKey } from "../../storage/ArtifactStorage.ts"
-import { errorResponse, notFound, storageFailure } from "../ApiError.ts"
+import { notFoundResponse, storageFailure } from "../ApiError.ts"
 import type { ApiError } from "../ApiError.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
 import { authorizeTeam, missSampling, recordActivity } from "../RequestContext.ts"
@@ -32,8 +32,7 @@ export const download = (services: Services) => (request: HttpServerRequest.Http
       key,
       // A miss is turbo's most common answer, not a failure: answered here
       // rather than failed up to the app's error handler.
-      missing: Effect.map(Effect.service(RequestState), ({ requestId }) =>
-        errorResponse(notFound(`no artifact ${key.hash} for team ${team.slug}`), requestId))
+      missing: Effect.sync(() => notFoundResponse(`no artifact ${key.hash} for team ${team.slug}`))
     })
   })
 
