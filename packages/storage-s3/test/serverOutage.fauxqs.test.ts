@@ -58,8 +58,11 @@ describe("the S3 server goes away mid-traffic and comes back", () => {
     }
 
     // Traffic keeps flowing while the S3 server is killed and restarted under it.
+    // Status 0: the client's fetch failed without an answer.
     let running = true
     const statuses: Array<number> = []
+    const uploadStatuses: Array<number> = []
+    const readStatuses: Array<number> = []
     const traffic = (async () => {
       while (running) {
         const hash = randomBytes(8).toString("hex")
@@ -68,8 +71,10 @@ describe("the S3 server goes away mid-traffic and comes back", () => {
         const started = performance.now()
         const upload = await put(hash, body).catch(() => undefined)
         statuses.push(upload?.status ?? 0)
+        uploadStatuses.push(upload?.status ?? 0)
         const read = await get([...stored.keys()][statuses.length % stored.size]!).catch(() => undefined)
         statuses.push(read?.status ?? 0)
+        readStatuses.push(read?.status ?? 0)
         expect(performance.now() - started, "no request hangs").toBeLessThan(30_000)
       }
     })()
@@ -84,7 +89,12 @@ describe("the S3 server goes away mid-traffic and comes back", () => {
 
     const outage = statuses.slice(0, duringOutage)
     expect(outage, "S3 being down shows as 503").toContain(503)
-    expect(statuses.filter((status) => ![200, 202, 503].includes(status)), "no other answer, no miss of a stored artifact").toEqual([])
+    expect(readStatuses.filter((status) => ![200, 503].includes(status)), "no other answer, no miss of a stored artifact").toEqual([])
+    // A 503 can come while the client is still sending a large body; the
+    // server then closes the connection (it will not read the rest), and the
+    // client may see that close before the answer: its fetch fails with no
+    // status. turbo counts either as a failed upload. Never any other answer.
+    expect(uploadStatuses.filter((status) => ![202, 503, 0].includes(status)), "no other upload answer").toEqual([])
     expect(statuses.slice(-4).every((status) => status === 200 || status === 202), `recovered: ${statuses.slice(-8)}`).toBe(true)
 
     // Stored artifacts are intact; anything uploaded around the outage is a miss or whole.
