@@ -25,6 +25,9 @@ type StorageOperation = typeof storageOperations[number]
  */
 export const instrumentStorage = (storage: ArtifactStorageShape): ArtifactStorageShape => {
   const backend = storage.backend ?? "custom"
+  const recorders = Object.fromEntries(
+    storageOperations.map((operation) => [operation, storageCallRecorder(operation, backend)])
+  ) as Record<StorageOperation, ReturnType<typeof storageCallRecorder>>
   /** Times one call, recording it when it exits (synchronously: no effect to run per call). */
   const observed = <A, E, R>(operation: StorageOperation, effect: Effect.Effect<A, E, R>, key?: ArtifactKey) => {
     const record = recorders[operation]
@@ -42,18 +45,15 @@ export const instrumentStorage = (storage: ArtifactStorageShape): ArtifactStorag
       }
     }))
   }
-  const observedStream = <A, E>(operation: StorageOperation, stream: Stream.Stream<A, E>) =>
-    Stream.unwrap(Effect.withFiber((fiber) => {
+  const observedStream = <A, E>(operation: StorageOperation, stream: Stream.Stream<A, E>) => {
+    const record = recorders[operation]
+    return Stream.unwrap(Effect.withFiber((fiber) => {
       const started = performance.now()
       return Effect.succeed(stream.pipe(
-        Stream.onExit((exit) =>
-          Effect.sync(() => recorders[operation](performance.now() - started, storageFailed(exit), fiber.context))
-        )
+        Stream.onExit((exit) => Effect.sync(() => record(performance.now() - started, storageFailed(exit), fiber.context)))
       ))
     }))
-  const recorders = Object.fromEntries(
-    storageOperations.map((operation) => [operation, storageCallRecorder(operation, backend)])
-  ) as Record<StorageOperation, ReturnType<typeof storageCallRecorder>>
+  }
   const countBodyErrors = Option.map((artifact: StoredArtifact): StoredArtifact => ({
     ...artifact,
     body: artifact.body.pipe(Stream.tapError(() => countStorageError("get", backend)))
