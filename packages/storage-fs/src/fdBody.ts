@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs"
-import { crc32 } from "node:zlib"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import { StorageError } from "@hoard/core"
 import { Effect, Stream } from "effect"
+import { crc32 } from "./crc32.ts"
 import { ioError } from "./errors.ts"
 import { closeQuietly } from "./fileIo.ts"
 

@@ -1,6 +1,6 @@
-import { crc32 } from "node:zlib"
 import type { ArtifactInfo, StoredArtifact } from "@hoard/core"
 import { Effect, Stream } from "effect"
+import { crc32 } from "./crc32.ts"
 import { identityOf, sizeAndIdentityOf } from "./fileIo.ts"
 import type { FileIdentity, StartReads } from "./fileIo.ts"
 import { fdBody } from "./fdBody.ts"
