@@ -25,6 +25,8 @@ export { authenticate, authorizeTeam, recordActivity } from "./http/RequestConte
 export { Services } from "./http/Services.ts"
 export { AllRoutes, makeHoardApp } from "./http/HoardApp.ts"
 export { basePathMatcher } from "./http/BasePath.ts"
+export { UploadBodyReader } from "./http/body.ts"
+export type { BodyReader } from "./http/body.ts"
 export type { HoardAppOptions, HoardHttpApp } from "./http/HoardApp.ts"
 export { ProbeRoutes } from "./http/ProbeRoutes.ts"
 export * as MetricsRoutes from "./http/MetricsRoutes.ts"

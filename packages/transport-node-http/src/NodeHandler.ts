@@ -3,8 +3,9 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect } from "effect"
 import { HttpMiddleware } from "effect/http"
 import type { Scope } from "effect"
-import { basePathMatcher, makeHoardApp, quietRoutes } from "@hoard/core"
+import { basePathMatcher, makeHoardApp, quietRoutes, UploadBodyReader } from "@hoard/core"
 import type { HoardAppOptions, HoardServices } from "@hoard/core"
+import { nodeUploadBody } from "./uploadBody.ts"
 
 /**
  * A Node request listener: `(req, res)` for `http.createServer`, or Express
@@ -33,7 +34,7 @@ export interface NodeHandlerOptions extends HoardAppOptions {
  */
 export const makeNodeHandler: (options?: NodeHandlerOptions) => Effect.Effect<NodeRequestHandler, never, Scope.Scope | HoardServices> = Effect.fnUntraced(function*(options: NodeHandlerOptions = {}) {
   const scope = yield* Effect.scope
-  const app = yield* makeHoardApp(options)
+  const app = yield* makeHoardApp(options).pipe(Effect.provideService(UploadBodyReader, nodeUploadBody))
   const relativeToBase = basePathMatcher(options.basePath)
   // Probes and scrapes come every few seconds: no span for them. (Asked only
   // when a tracer is installed.)

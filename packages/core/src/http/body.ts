@@ -1,16 +1,28 @@
-import { Effect, Stream } from "effect"
+import { Context, Effect, Stream } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import type { HoardConfigShape } from "../HoardConfig.ts"
 import { ApiError, badRequest, payloadTooLarge } from "./ApiError.ts"
 import { clip } from "./decode.ts"
+
+/** Reads the bytes of a request's body as they arrive. */
+export type BodyReader = (request: HttpServerRequest.HttpServerRequest) => Stream.Stream<Uint8Array, unknown>
+
+/**
+ * How uploads' bodies are read: `request.stream`, unless the transport
+ * provides a cheaper way for its server (the node:http transport reads Node's
+ * `data` events). Read once, when the app's uploader is built.
+ */
+export const UploadBodyReader = Context.Reference<BodyReader>("@hoard/core/UploadBodyReader", {
+  defaultValue: () => (request) => request.stream
+})
 
 /**
  * The request body of an upload. Its length is not counted here: storage
  * adapters are given the declared size and must refuse any other (the
  * conformance kit checks it), and the transports enforce Content-Length.
  */
-export const uploadBody = (request: HttpServerRequest.HttpServerRequest): Stream.Stream<Uint8Array, ApiError> =>
-  request.stream.pipe(
+export const uploadBody = (request: HttpServerRequest.HttpServerRequest, read: BodyReader): Stream.Stream<Uint8Array, ApiError> =>
+  read(request).pipe(
     Stream.mapError(() => badRequest("the upload was interrupted before the whole body arrived"))
   )
 

@@ -9,7 +9,8 @@ import { countArtifactBytes } from "../observability/metrics.ts"
 import type { ArtifactKey } from "../storage/ArtifactStorage.ts"
 import { badRequest, lengthRequired, payloadTooLarge, storageFailure } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
-import { uploadBody } from "./body.ts"
+import { uploadBody, UploadBodyReader } from "./body.ts"
+import type { BodyReader } from "./body.ts"
 import { recordActivity } from "./RequestContext.ts"
 import { Services } from "./Services.ts"
 import { makeStorageBudget } from "./StorageBudget.ts"
@@ -40,7 +41,7 @@ export interface UploadTarget {
  * `artifact.upload_failed` recorded. The slot is held until the returned
  * effect's scope closes.
  */
-export const makeUploader = (services: Services): UploaderShape => {
+export const makeUploader = (services: Services, readBody: BodyReader): UploaderShape => {
   const { config } = services
   const slots = makeUploadSlots({ total: config.maxConcurrentUploads, perToken: config.maxConcurrentUploadsPerToken })
   const budget = makeStorageBudget(services)
@@ -53,7 +54,7 @@ export const makeUploader = (services: Services): UploaderShape => {
       yield* budget.admit(team, size)
       yield* slots.acquire(principal.tokenName)
       yield* recordActivity(services, request, { type: "artifact.upload_started", team, principal, data })
-      const body = requireMinimumRate(uploadBody(request), minimumRate)
+      const body = requireMinimumRate(uploadBody(request, readBody), minimumRate)
       yield* services.storage.put(key, check === undefined ? body : check(body), { size, metadata }).pipe(
         Effect.onExit((exit) =>
           Exit.isSuccess(exit)
@@ -81,7 +82,12 @@ export type UploaderShape = (
 
 /** The app's one uploader: every protocol's uploads share its slots (`maxConcurrentUploads`). */
 export class Uploader extends Context.Service<Uploader, UploaderShape>()("@hoard/core/Uploader") {
-  static readonly layer = Layer.effect(Uploader, Effect.map(Services, makeUploader))
+  static readonly layer = Layer.effect(
+    Uploader,
+    Effect.gen(function*() {
+      return makeUploader(yield* Services, yield* UploadBodyReader)
+    })
+  )
 }
 
 const failureReason = (cause: Cause.Cause<unknown>): string => {
