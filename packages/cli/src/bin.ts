@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, before anything allocates: V8's flags for the hoard process.
+import "./gcTuning.ts"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit, Runtime } from "effect"
