@@ -19,8 +19,9 @@ const flag = "external-memory-accounted-in-global-limit"
  * by the heap's limit, not by the artifacts' sizes).
  *
  * Node 24's V8 has the flag; Node 22's does not (and would print an error
- * for it). An operator who names it in `NODE_OPTIONS` or on node's command
- * line, either way, is left to decide.
+ * for it). An operator who names it on node's command line, either way
+ * (`node --no-external-memory-accounted-in-global-limit .../hoard serve`), is
+ * left to decide. (Node refuses V8 flags like this one in `NODE_OPTIONS`.)
  */
-const operatorChose = (process.env["NODE_OPTIONS"] ?? "").includes(flag) || process.execArgv.some((arg) => arg.includes(flag))
+const operatorChose = process.execArgv.some((arg) => arg.includes(flag))
 if (Number(process.versions.node.split(".")[0]) >= 24 && !operatorChose) setFlagsFromString(`--${flag}`)
