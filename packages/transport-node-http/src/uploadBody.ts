@@ -9,12 +9,12 @@ import type { HttpServerRequest } from "effect/http"
 const highWaterBytes = 256 * 1024
 
 /**
- * An upload's body read from Node's request (`IncomingMessage`) chunk by chunk, as its
- * `data` events deliver them. The platform's `request.stream` reads with
- * `readable.read()`, which joins whatever has arrived into one new Buffer:
- * while storage writes, chunks pile up, so most bytes were copied once more,
- * and that garbage drove most of the full GCs of a large upload (a 50 MiB
- * upload took about 175 ms of CPU that way, about 115 ms this way).
+ * An upload's body read from Node's request (`IncomingMessage`) chunk by
+ * chunk, as its `data` events deliver them. The platform's `request.stream`
+ * reads with `readable.read()`, which joins whatever has arrived into one new
+ * Buffer: while storage writes, chunks pile up, so most bytes were copied
+ * once more, and that garbage drove most of the full GCs of a large upload (a
+ * 50 MiB upload took about 175 ms of CPU that way, about 120 ms this way).
  *
  * It answers a pending `Expect: 100-continue` as the platform's stream does.
  * A request the platform did not make (one it cannot ask to continue) is read
