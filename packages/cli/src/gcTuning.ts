@@ -15,7 +15,7 @@ const flag = "external-memory-accounted-in-global-limit"
  * global limit, they are collected as the heap grows: a 50 MiB upload took
  * about 120 ms of CPU before and 50–80 ms after, a 1 MiB download at one
  * connection 3.0 ms and 1.6 ms. The price is memory: dead Buffers wait
- * longer, so the peak RSS of large transfers is about 60 MiB higher (bounded
+ * longer, so the peak RSS of large transfers is about 65 MiB higher (bounded
  * by the heap's limit, not by the artifacts' sizes).
  *
  * Node 24's V8 has the flag; Node 22's does not (and would print an error

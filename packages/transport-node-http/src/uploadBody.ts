@@ -2,7 +2,7 @@ import { finished } from "node:stream"
 import type { Readable } from "node:stream"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import type { BodyReader } from "@hoard/core"
-import { Cause, Channel, Effect, Scope, Stream } from "effect"
+import { Cause, Channel, Effect, Latch, Scope, Stream } from "effect"
 import type { HttpServerRequest } from "effect/http"
 
 /** Bytes held before the request is paused: storage writes what has come in one go. */
@@ -41,19 +41,20 @@ const readChunks = (source: Readable, scope: Scope.Scope) => {
   let chunks: Array<Uint8Array> = []
   let buffered = 0
   let end: "done" | { readonly error: unknown } | undefined
-  let wake: (() => void) | undefined
+  // Open while there is something for a pull to take: chunks or the end.
+  const arrived = Latch.makeUnsafe(false)
 
   const onData = (chunk: Uint8Array) => {
     chunks.push(chunk)
     buffered += chunk.byteLength
     if (buffered >= highWaterBytes) source.pause()
-    wake?.()
+    arrived.openUnsafe()
   }
   source.on("data", onData)
   // `finished` reports the end of the body, an error, or a close before the end.
   const stopWatching = finished(source, { readable: true, writable: false }, (error) => {
     end ??= error === undefined || error === null ? "done" : { error }
-    wake?.()
+    arrived.openUnsafe()
   })
 
   const pull: Effect.Effect<[Uint8Array, ...Array<Uint8Array>], unknown> = Effect.suspend(() => {
@@ -66,18 +67,8 @@ const readChunks = (source: Readable, scope: Scope.Scope) => {
     }
     if (end === "done") return Effect.fail(Cause.Done())
     if (end !== undefined) return Effect.fail(end.error)
-    return Effect.flatMap(
-      Effect.callback<void>((resume) => {
-        wake = () => {
-          wake = undefined
-          resume(Effect.void)
-        }
-        return Effect.sync(() => {
-          wake = undefined
-        })
-      }),
-      () => pull
-    )
+    arrived.closeUnsafe()
+    return Effect.andThen(arrived.await, pull)
   })
 
   return Effect.as(
