@@ -113,27 +113,25 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
   // ---- write ----
 
   /** Stores the events (sorted by id); returns the ids that were not stored yet. */
-  const insertEvents = (events: ReadonlyArray<StoredActivityEvent>) =>
-    Effect.gen(function*() {
-      const inserted = new Set<string>()
-      for (const chunk of chunksOf(events, 5)) {
-        const returned = yield* sql<Row>`INSERT INTO activity_events ${sql.insert(rows(chunk.map(eventToRow)))}
-          ON CONFLICT (id) DO NOTHING RETURNING id`.unprepared
-        for (const row of returned) inserted.add(String(row.id))
-      }
-      return inserted
-    })
+  const insertEvents = Effect.fnUntraced(function*(events: ReadonlyArray<StoredActivityEvent>) {
+    const inserted = new Set<string>()
+    for (const chunk of chunksOf(events, 5)) {
+      const returned = yield* sql<Row>`INSERT INTO activity_events ${sql.insert(rows(chunk.map(eventToRow)))}
+        ON CONFLICT (id) DO NOTHING RETURNING id`.unprepared
+      for (const row of returned) inserted.add(String(row.id))
+    }
+    return inserted
+  })
 
   /** Of these ids (of events not to store), those already stored. */
-  const storedIds = (ids: ReadonlyArray<string>) =>
-    Effect.gen(function*() {
-      const found = new Set<string>()
-      for (const chunk of chunksOf(ids, 1)) {
-        const returned = yield* sql<Row>`SELECT id FROM activity_events WHERE ${sql.in("id", chunk)}`.unprepared
-        for (const row of returned) found.add(String(row.id))
-      }
-      return found
-    })
+  const storedIds = Effect.fnUntraced(function*(ids: ReadonlyArray<string>) {
+    const found = new Set<string>()
+    for (const chunk of chunksOf(ids, 1)) {
+      const returned = yield* sql<Row>`SELECT id FROM activity_events WHERE ${sql.in("id", chunk)}`.unprepared
+      for (const row of returned) found.add(String(row.id))
+    }
+    return found
+  })
 
   /** PostgreSQL: locks the records (present or not) until the transaction ends, in one global order. */
   const lockRecords = (keys: ReadonlyArray<RecordKey>) => {
@@ -150,19 +148,18 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     )
   }
 
-  const loadRecords = (keys: ReadonlyArray<RecordKey>) =>
-    Effect.gen(function*() {
-      yield* sql.onDialectOrElse({ pg: () => lockRecords(keys), orElse: () => Effect.void })
-      const records = new Map<string, IndexedArtifact>()
-      for (const chunk of chunksOf(keys, 2)) {
-        const rows = yield* sql<Row>`SELECT * FROM artifacts WHERE ${keysIn(chunk)}`.unprepared
-        for (const row of rows) {
-          const record = artifactFromRow(row)
-          records.set(keyString(record.teamId, record.hash), record)
-        }
+  const loadRecords = Effect.fnUntraced(function*(keys: ReadonlyArray<RecordKey>) {
+    yield* sql.onDialectOrElse({ pg: () => lockRecords(keys), orElse: () => Effect.void })
+    const records = new Map<string, IndexedArtifact>()
+    for (const chunk of chunksOf(keys, 2)) {
+      const rows = yield* sql<Row>`SELECT * FROM artifacts WHERE ${keysIn(chunk)}`.unprepared
+      for (const row of rows) {
+        const record = artifactFromRow(row)
+        records.set(keyString(record.teamId, record.hash), record)
       }
-      return records
-    })
+    }
+    return records
+  })
 
   const deleteRecords = (keys: ReadonlyArray<RecordKey>) =>
     Effect.forEach(chunksOf(keys, 2), (chunk) => sql`DELETE FROM artifacts WHERE ${keysIn(chunk)}`.unprepared, {
@@ -202,84 +199,83 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
       { discard: true }
     )
 
-  const applyBatch = (batch: ReadonlyArray<IndexWrite>) =>
-    Effect.gen(function*() {
-      // 1. Store the new events. An id already stored (a retried batch, or twice
-      //    in this one) changes nothing, so only the ids the insert returns count.
-      const toStore = new Map<string, StoredActivityEvent>()
-      const notStored = new Set<string>()
-      for (const write of batch) {
-        if (write._tag !== "Event") continue
-        if (!write.store) notStored.add(write.event.id)
-        else if (!toStore.has(write.event.id)) toStore.set(write.event.id, write.event)
-      }
-      const fresh = yield* insertEvents(Array.from(toStore.values()).sort((a, b) => (a.id < b.id ? -1 : 1)))
-      const known = notStored.size > 0 ? yield* storedIds(Array.from(notStored)) : new Set<string>()
-      const effective = batch.filter((write) =>
-        write._tag !== "Event" || (write.store ? fresh.delete(write.event.id) : !known.has(write.event.id))
-      )
+  const applyBatch = Effect.fnUntraced(function*(batch: ReadonlyArray<IndexWrite>) {
+    // 1. Store the new events. An id already stored (a retried batch, or twice
+    //    in this one) changes nothing, so only the ids the insert returns count.
+    const toStore = new Map<string, StoredActivityEvent>()
+    const notStored = new Set<string>()
+    for (const write of batch) {
+      if (write._tag !== "Event") continue
+      if (!write.store) notStored.add(write.event.id)
+      else if (!toStore.has(write.event.id)) toStore.set(write.event.id, write.event)
+    }
+    const fresh = yield* insertEvents(Array.from(toStore.values()).sort((a, b) => (a.id < b.id ? -1 : 1)))
+    const known = notStored.size > 0 ? yield* storedIds(Array.from(notStored)) : new Set<string>()
+    const effective = batch.filter((write) =>
+      write._tag !== "Event" || (write.store ? fresh.delete(write.event.id) : !known.has(write.event.id))
+    )
 
-      // 2. Load (and lock) the records the batch changes, in one global order.
-      const keys = new Map<string, RecordKey>()
-      for (const write of effective) {
-        const key = write._tag === "Event" ? recordKeyOf(write.event) : write
-        if (key !== undefined) keys.set(keyString(key.teamId, key.hash), { teamId: key.teamId, hash: key.hash })
-      }
-      const sortedKeys = Array.from(keys.keys()).sort().map((key) => keys.get(key)!)
-      const before = sortedKeys.length > 0 ? yield* loadRecords(sortedKeys) : new Map<string, IndexedArtifact>()
+    // 2. Load (and lock) the records the batch changes, in one global order.
+    const keys = new Map<string, RecordKey>()
+    for (const write of effective) {
+      const key = write._tag === "Event" ? recordKeyOf(write.event) : write
+      if (key !== undefined) keys.set(keyString(key.teamId, key.hash), { teamId: key.teamId, hash: key.hash })
+    }
+    const sortedKeys = Array.from(keys.keys()).sort().map((key) => keys.get(key)!)
+    const before = sortedKeys.length > 0 ? yield* loadRecords(sortedKeys) : new Map<string, IndexedArtifact>()
 
-      // 3. Fold the batch, in array order, over records and rollups; count
-      //    what eviction removes (a record the batch writes again still was evicted).
-      const after = new Map<string, ArtifactRecord>(before)
-      const rollups = new RollupAccumulator()
-      const usage = new UsageDeltas()
-      for (const write of effective) {
-        if (write._tag === "Event") {
-          rollups.add(write.event)
-          const key = recordKeyOf(write.event)
-          if (key === undefined) continue
-          const k = keyString(key.teamId, key.hash)
-          after.set(k, applyEvent(after.get(k), write.event))
-          continue
-        }
-        const k = keyString(write.teamId, write.hash)
-        const record = after.get(k)
-        switch (write._tag) {
-          case "Stored":
-            after.set(k, applyStored(record, write))
-            break
-          case "Gone":
-            after.set(k, applyGone(record, write))
-            break
-          case "Removed": {
-            const next = applyRemoved(record, write)
-            if (record !== undefined && next === undefined && countsAsEvicted(record, write)) {
-              usage.evicted(write.teamId, record.size ?? 0)
-            }
-            after.set(k, next)
-            break
-          }
-        }
-      }
-
-      // 4. Write back what changed, and the usage it moves.
-      const deleted: Array<RecordKey> = []
-      const changed: Array<IndexedArtifact> = []
-      for (const key of sortedKeys) {
+    // 3. Fold the batch, in array order, over records and rollups; count
+    //    what eviction removes (a record the batch writes again still was evicted).
+    const after = new Map<string, ArtifactRecord>(before)
+    const rollups = new RollupAccumulator()
+    const usage = new UsageDeltas()
+    for (const write of effective) {
+      if (write._tag === "Event") {
+        rollups.add(write.event)
+        const key = recordKeyOf(write.event)
+        if (key === undefined) continue
         const k = keyString(key.teamId, key.hash)
-        const old = before.get(k)
-        const next = after.get(k)
-        if (sameRecord(old, next)) continue
-        if (next === undefined) deleted.push(key)
-        else changed.push(next)
-        usage.moved(key.teamId, usageOf(old), usageOf(next))
+        after.set(k, applyEvent(after.get(k), write.event))
+        continue
       }
-      if (deleted.length > 0) yield* deleteRecords(deleted)
-      if (changed.length > 0) yield* upsertRecords(changed)
-      yield* addRollups(rollups)
-      const deltas = usage.result()
-      if (deltas.length > 0) yield* addUsage(deltas)
-    })
+      const k = keyString(write.teamId, write.hash)
+      const record = after.get(k)
+      switch (write._tag) {
+        case "Stored":
+          after.set(k, applyStored(record, write))
+          break
+        case "Gone":
+          after.set(k, applyGone(record, write))
+          break
+        case "Removed": {
+          const next = applyRemoved(record, write)
+          if (record !== undefined && next === undefined && countsAsEvicted(record, write)) {
+            usage.evicted(write.teamId, record.size ?? 0)
+          }
+          after.set(k, next)
+          break
+        }
+      }
+    }
+
+    // 4. Write back what changed, and the usage it moves.
+    const deleted: Array<RecordKey> = []
+    const changed: Array<IndexedArtifact> = []
+    for (const key of sortedKeys) {
+      const k = keyString(key.teamId, key.hash)
+      const old = before.get(k)
+      const next = after.get(k)
+      if (sameRecord(old, next)) continue
+      if (next === undefined) deleted.push(key)
+      else changed.push(next)
+      usage.moved(key.teamId, usageOf(old), usageOf(next))
+    }
+    if (deleted.length > 0) yield* deleteRecords(deleted)
+    if (changed.length > 0) yield* upsertRecords(changed)
+    yield* addRollups(rollups)
+    const deltas = usage.result()
+    if (deltas.length > 0) yield* addUsage(deltas)
+  })
 
   // PostgreSQL: READ COMMITTED whatever the server's default, so that the
   // records read after taking their locks are the latest committed ones (a
@@ -296,33 +292,32 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
 
   // ---- reads ----
 
-  const listArtifacts = (query: ArtifactQuery): Effect.Effect<ArtifactPage, IndexError | InvalidCursor> =>
-    Effect.gen(function*() {
-      const after = yield* decodeCursor("a", query.cursor)
-      const limit = Math.max(1, Math.floor(query.limit))
-      const staleBefore = query.now - staleUploadMs
-      const where: Array<Fragment> = [sql`team_id = ${query.teamId}`]
-      if (query.status === "failed") {
-        where.push(sql`(status = 'failed' OR (status = 'registered' AND updated_at < ${staleBefore}))`)
-      } else if (query.status === "registered") {
-        where.push(sql`status = 'registered' AND updated_at >= ${staleBefore}`)
-      } else if (query.status !== undefined) {
-        where.push(sql`status = ${query.status}`)
-      }
-      if (query.sha !== undefined) where.push(sql`sha = ${query.sha}`)
-      if (query.from !== undefined) where.push(sql`updated_at >= ${query.from}`)
-      if (query.to !== undefined) where.push(sql`updated_at < ${query.to}`)
-      if (after !== undefined) {
-        where.push(sql`(updated_at < ${after.time} OR (updated_at = ${after.time} AND hash > ${after.key}))`)
-      }
-      const rows = yield* sql<Row>`SELECT * FROM artifacts WHERE ${sql.and(where)}
-        ORDER BY updated_at DESC, hash LIMIT ${limit + 1}`
-      const artifacts = rows.slice(0, limit).map((row) => asRead(artifactFromRow(row), query.now))
-      const last = artifacts[artifacts.length - 1]
-      return rows.length > limit && last !== undefined
-        ? { artifacts, nextCursor: encodeCursor("a", { time: last.updatedAt, key: last.hash }) }
-        : { artifacts }
-    }).pipe(orIndexError("listArtifacts"))
+  const listArtifacts: CacheIndexShape["listArtifacts"] = Effect.fnUntraced(function*(query) {
+    const after = yield* decodeCursor("a", query.cursor)
+    const limit = Math.max(1, Math.floor(query.limit))
+    const staleBefore = query.now - staleUploadMs
+    const where: Array<Fragment> = [sql`team_id = ${query.teamId}`]
+    if (query.status === "failed") {
+      where.push(sql`(status = 'failed' OR (status = 'registered' AND updated_at < ${staleBefore}))`)
+    } else if (query.status === "registered") {
+      where.push(sql`status = 'registered' AND updated_at >= ${staleBefore}`)
+    } else if (query.status !== undefined) {
+      where.push(sql`status = ${query.status}`)
+    }
+    if (query.sha !== undefined) where.push(sql`sha = ${query.sha}`)
+    if (query.from !== undefined) where.push(sql`updated_at >= ${query.from}`)
+    if (query.to !== undefined) where.push(sql`updated_at < ${query.to}`)
+    if (after !== undefined) {
+      where.push(sql`(updated_at < ${after.time} OR (updated_at = ${after.time} AND hash > ${after.key}))`)
+    }
+    const rows = yield* sql<Row>`SELECT * FROM artifacts WHERE ${sql.and(where)}
+      ORDER BY updated_at DESC, hash LIMIT ${limit + 1}`
+    const artifacts = rows.slice(0, limit).map((row) => asRead(artifactFromRow(row), query.now))
+    const last = artifacts[artifacts.length - 1]
+    return rows.length > limit && last !== undefined
+      ? { artifacts, nextCursor: encodeCursor("a", { time: last.updatedAt, key: last.hash }) }
+      : { artifacts }
+  }, orIndexError("listArtifacts"))
 
   const getArtifact: CacheIndexShape["getArtifact"] = (teamId, hash, now) =>
     sql<Row>`SELECT * FROM artifacts WHERE team_id = ${teamId} AND hash = ${hash}`.pipe(
@@ -330,24 +325,23 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
       orIndexError("getArtifact")
     )
 
-  const listEvents = (query: EventQuery): Effect.Effect<EventPage, IndexError | InvalidCursor> =>
-    Effect.gen(function*() {
-      const after = yield* decodeCursor("e", query.cursor)
-      const limit = Math.max(1, Math.floor(query.limit))
-      const where: Array<Fragment> = [sql`team_id = ${query.teamId}`]
-      if (query.types !== undefined && query.types.length > 0) where.push(sql.in("event_type", query.types))
-      if (query.from !== undefined) where.push(sql`created_at >= ${query.from}`)
-      if (query.to !== undefined) where.push(sql`created_at < ${query.to}`)
-      if (after !== undefined) where.push(sql`(created_at, id) < (${after.time}, ${after.key})`)
-      const rows = yield* sql<Row>`SELECT * FROM activity_events WHERE ${sql.and(where)}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`
-      const page = rows.slice(0, limit)
-      const last = page[page.length - 1]
-      const events = page.map(eventFromRow)
-      return rows.length > limit && last !== undefined
-        ? { events, nextCursor: encodeCursor("e", { time: Number(last.created_at), key: String(last.id) }) }
-        : { events }
-    }).pipe(orIndexError("listEvents"))
+  const listEvents: CacheIndexShape["listEvents"] = Effect.fnUntraced(function*(query) {
+    const after = yield* decodeCursor("e", query.cursor)
+    const limit = Math.max(1, Math.floor(query.limit))
+    const where: Array<Fragment> = [sql`team_id = ${query.teamId}`]
+    if (query.types !== undefined && query.types.length > 0) where.push(sql.in("event_type", query.types))
+    if (query.from !== undefined) where.push(sql`created_at >= ${query.from}`)
+    if (query.to !== undefined) where.push(sql`created_at < ${query.to}`)
+    if (after !== undefined) where.push(sql`(created_at, id) < (${after.time}, ${after.key})`)
+    const rows = yield* sql<Row>`SELECT * FROM activity_events WHERE ${sql.and(where)}
+      ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`
+    const page = rows.slice(0, limit)
+    const last = page[page.length - 1]
+    const events = page.map(eventFromRow)
+    return rows.length > limit && last !== undefined
+      ? { events, nextCursor: encodeCursor("e", { time: Number(last.created_at), key: String(last.id) }) }
+      : { events }
+  }, orIndexError("listEvents"))
 
   const getEvent: CacheIndexShape["getEvent"] = (teamId, id) =>
     sql<Row>`SELECT * FROM activity_events WHERE id = ${id} AND team_id = ${teamId}`.pipe(

@@ -117,21 +117,20 @@ const authenticatedAs = (
   })
 }
 
-const consumeBudget = (services: Services, principal: Principal) =>
-  Effect.gen(function*() {
-    const state = yield* RequestState
-    const budget = principal.rateLimit!
-    return yield* services.rateLimits.consume(principal.tokenName, budget).pipe(
-      Effect.tap((standing) => Effect.sync(() => state.rateLimit = standing)),
-      Effect.catch((limited) => {
-        state.rateLimit = limited
-        return Effect.fail(tooManyRequests(
-          `token ${principal.tokenName} is over its rate limit of ${limited.limit} requests per ${budget.per}`,
-          limited.retryAfterMs
-        ))
-      })
-    )
-  })
+const consumeBudget = Effect.fnUntraced(function*(services: Services, principal: Principal) {
+  const state = yield* RequestState
+  const budget = principal.rateLimit!
+  return yield* services.rateLimits.consume(principal.tokenName, budget).pipe(
+    Effect.tap((standing) => Effect.sync(() => state.rateLimit = standing)),
+    Effect.catch((limited) => {
+      state.rateLimit = limited
+      return Effect.fail(tooManyRequests(
+        `token ${principal.tokenName} is over its rate limit of ${limited.limit} requests per ${budget.per}`,
+        limited.retryAfterMs
+      ))
+    })
+  )
+})
 
 const teamOrUndefined = (services: Services, params: TeamParams): Team | undefined => {
   const exit = services.teams.resolve(params)

@@ -46,33 +46,33 @@ export const makeUploader = (services: Services, readBody: BodyReader): Uploader
   const slots = makeUploadSlots({ total: config.maxConcurrentUploads, perToken: config.maxConcurrentUploadsPerToken })
   const budget = makeStorageBudget(services)
   const minimumRate = { minBytesPerSecond: config.minUploadBytesPerSecond, windowMillis: config.uploadRateWindowSeconds * 1000 }
-  return (
+  const uploader: UploaderShape = Effect.fnUntraced(function*(
     request: HttpServerRequest.HttpServerRequest,
     { check, data, key, metadata, principal, size, team }: UploadTarget
-  ): Effect.Effect<void, ApiError, Scope.Scope> =>
-    Effect.gen(function*() {
-      yield* budget.admit(team, size)
-      yield* slots.acquire(principal.tokenName)
-      yield* recordActivity(services, request, { type: "artifact.upload_started", team, principal, data })
-      const body = requireMinimumRate(uploadBody(request, readBody), minimumRate)
-      yield* services.storage.put(key, check === undefined ? body : check(body), { size, metadata }).pipe(
-        Effect.onExit((exit) =>
-          Exit.isSuccess(exit)
-            ? Effect.sync(() => services.usage.added(team, size)).pipe(
-              Effect.andThen(countArtifactBytes(services.teamLabels.of(team.id), "in", size)),
-              Effect.andThen(recordActivity(services, request, { type: "artifact.uploaded", team, principal, data })),
-              Effect.andThen(budget.stored(team))
-            )
-            : recordActivity(services, request, {
-              type: "artifact.upload_failed",
-              team,
-              principal,
-              data: { ...data, reason: failureReason(exit.cause) }
-            })
-        ),
-        Effect.catchTag("StorageError", storageFailure("store the artifact"))
-      )
-    })
+  ) {
+    yield* budget.admit(team, size)
+    yield* slots.acquire(principal.tokenName)
+    yield* recordActivity(services, request, { type: "artifact.upload_started", team, principal, data })
+    const body = requireMinimumRate(uploadBody(request, readBody), minimumRate)
+    yield* services.storage.put(key, check === undefined ? body : check(body), { size, metadata }).pipe(
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit)
+          ? Effect.sync(() => services.usage.added(team, size)).pipe(
+            Effect.andThen(countArtifactBytes(services.teamLabels.of(team.id), "in", size)),
+            Effect.andThen(recordActivity(services, request, { type: "artifact.uploaded", team, principal, data })),
+            Effect.andThen(budget.stored(team))
+          )
+          : recordActivity(services, request, {
+            type: "artifact.upload_failed",
+            team,
+            principal,
+            data: { ...data, reason: failureReason(exit.cause) }
+          })
+      ),
+      Effect.catchTag("StorageError", storageFailure("store the artifact"))
+    )
+  })
+  return uploader
 }
 
 export type UploaderShape = (

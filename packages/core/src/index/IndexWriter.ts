@@ -229,31 +229,30 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
   })
 
   /** Applies one batch, retrying with backoff until it commits. */
-  const apply = (batch: ReadonlyArray<IndexWrite>): Effect.Effect<void> =>
-    Effect.gen(function*() {
-      const started = performance.now()
-      while (true) {
-        const exit = yield* Effect.exit(index.write(batch))
-        if (exit._tag === "Success") {
-          yield* Metric.update(indexBatches, 1)
-          yield* Metric.update(indexBatchDuration, (performance.now() - started) / 1000)
-          if (failing !== undefined) {
-            yield* Effect.logInfo(`cache index: writes recovered after ${failing.attempts} failed attempt(s)`)
-            failing = undefined
-          }
-          return
+  const apply = Effect.fnUntraced(function*(batch: ReadonlyArray<IndexWrite>) {
+    const started = performance.now()
+    while (true) {
+      const exit = yield* Effect.exit(index.write(batch))
+      if (exit._tag === "Success") {
+        yield* Metric.update(indexBatches, 1)
+        yield* Metric.update(indexBatchDuration, (performance.now() - started) / 1000)
+        if (failing !== undefined) {
+          yield* Effect.logInfo(`cache index: writes recovered after ${failing.attempts} failed attempt(s)`)
+          failing = undefined
         }
-        yield* Metric.update(indexWriteErrors, 1)
-        const message = messageOf(exit.cause as Cause.Cause<IndexError>)
-        failing = failing === undefined
-          ? { since: Date.now(), attempts: 1, message }
-          : { since: failing.since, attempts: failing.attempts + 1, message }
-        if (failing.attempts === 1) {
-          yield* Effect.logWarning(`cache index: cannot apply ${batch.length} write(s), will retry: ${message}`)
-        }
-        yield* Effect.sleep(Duration.millis(Math.min(maxRetryDelayMs, 100 * 2 ** Math.min(failing.attempts - 1, 20))))
+        return
       }
-    })
+      yield* Metric.update(indexWriteErrors, 1)
+      const message = messageOf(exit.cause as Cause.Cause<IndexError>)
+      failing = failing === undefined
+        ? { since: Date.now(), attempts: 1, message }
+        : { since: failing.since, attempts: failing.attempts + 1, message }
+      if (failing.attempts === 1) {
+        yield* Effect.logWarning(`cache index: cannot apply ${batch.length} write(s), will retry: ${message}`)
+      }
+      yield* Effect.sleep(Duration.millis(Math.min(maxRetryDelayMs, 100 * 2 ** Math.min(failing.attempts - 1, 20))))
+    }
+  })
 
   yield* Effect.forkScoped(Effect.forever(
     Effect.flatMap(nextBatch, (batch) => Effect.andThen(apply(batch), Effect.sync(() => {

@@ -99,94 +99,91 @@ export const make = Effect.gen(function*() {
    * outlasts a page of deletes); then one wait for the index and a fresh
    * count, and another pass while uploads kept it above the low watermark.
    */
-  const enforce = (teamId: string | undefined, budget: number) =>
-    Effect.gen(function*() {
-      // This replica's uploads so far count (the one that woke the evictor among them).
-      yield* writer.flush
-      const first = yield* index.retentionStats(teamId)
-      yield* reportStored(teamId === undefined ? undefined : teamLabels.of(teamId), first.bytes, budget)
-      if (first.bytes <= budget) return none
-      const low = Math.floor(budget * settings.lowWatermark)
-      const skip = new Set<string>()
-      let count = 0
-      let bytes = 0
-      let stored = first.bytes
-      passes: while (stored > low) {
-        /** Removed or left alone in this pass: the index lists them until the pass's writes are applied. */
-        const passed = new Set<string>()
-        const teamIds = new Set<string>()
-        let excess = stored - low
-        while (excess > 0 && passed.size < maxPassArtifacts) {
-          const page: Array<EvictionCandidate> = []
-          let chosen = 0
-          const candidates = yield* index.evictionCandidates({
-            ...(teamId !== undefined && { teamId }),
-            limit: pageSize + passed.size + skip.size
-          })
-          for (const candidate of candidates) {
-            const key = keyOf(candidate)
-            if (passed.has(key) || skip.has(key)) continue
-            if (chosen >= excess || page.length >= pageSize) break
-            page.push(candidate)
-            chosen += candidate.size
-          }
-          if (page.length === 0) break passes
-          const removed = yield* removeArtifacts(storage, writer, page, { reason: "evicted", onlyIfUnused: true, flush: false, concurrency: 16, teamLabels })
-          for (const candidate of page) {
-            passed.add(keyOf(candidate))
-            teamIds.add(candidate.teamId)
-          }
-          for (const candidate of removed.skipped) skip.add(keyOf(candidate))
-          count += removed.count
-          bytes += removed.bytes
-          excess -= removed.bytes
-          // The lease is renewed between pages; lost (a long pause), the round ends.
-          if (!(yield* holdLease)) break passes
+  const enforce = Effect.fnUntraced(function*(teamId: string | undefined, budget: number) {
+    // This replica's uploads so far count (the one that woke the evictor among them).
+    yield* writer.flush
+    const first = yield* index.retentionStats(teamId)
+    yield* reportStored(teamId === undefined ? undefined : teamLabels.of(teamId), first.bytes, budget)
+    if (first.bytes <= budget) return none
+    const low = Math.floor(budget * settings.lowWatermark)
+    const skip = new Set<string>()
+    let count = 0
+    let bytes = 0
+    let stored = first.bytes
+    passes: while (stored > low) {
+      /** Removed or left alone in this pass: the index lists them until the pass's writes are applied. */
+      const passed = new Set<string>()
+      const teamIds = new Set<string>()
+      let excess = stored - low
+      while (excess > 0 && passed.size < maxPassArtifacts) {
+        const page: Array<EvictionCandidate> = []
+        let chosen = 0
+        const candidates = yield* index.evictionCandidates({
+          ...(teamId !== undefined && { teamId }),
+          limit: pageSize + passed.size + skip.size
+        })
+        for (const candidate of candidates) {
+          const key = keyOf(candidate)
+          if (passed.has(key) || skip.has(key)) continue
+          if (chosen >= excess || page.length >= pageSize) break
+          page.push(candidate)
+          chosen += candidate.size
         }
-        yield* writer.flush
-        invalidateTeams(teamIds)
-        stored = (yield* index.retentionStats(teamId)).bytes
-        yield* reportStored(teamId === undefined ? undefined : teamLabels.of(teamId), stored, budget)
-      }
-      yield* Effect.logDebug(
-        `retention: ${teamId === undefined ? "the cache" : `team ${teamId}`} held ${first.bytes} bytes, over its budget of ${budget}: ` +
-          `evicted ${count} least recently used artifact(s), ${bytes} bytes`
-      )
-      return { count, bytes }
-    })
-
-  /** The TTL: removes pages of artifacts unused since `ttlMs` ago, waiting for the index after each. */
-  const expire = (ttlMs: number) =>
-    Effect.gen(function*() {
-      const usedBefore = Date.now() - ttlMs
-      const skip = new Set<string>()
-      let count = 0
-      let bytes = 0
-      while (true) {
-        const candidates = yield* index.evictionCandidates({ usedBefore, limit: pageSize + skip.size })
-        const page = candidates.filter((candidate) => !skip.has(keyOf(candidate))).slice(0, pageSize)
-        if (page.length === 0) break
-        const removed = yield* removeArtifacts(storage, writer, page, { reason: "expired", onlyIfUnused: true, teamLabels })
+        if (page.length === 0) break passes
+        const removed = yield* removeArtifacts(storage, writer, page, { reason: "evicted", onlyIfUnused: true, flush: false, concurrency: 16, teamLabels })
+        for (const candidate of page) {
+          passed.add(keyOf(candidate))
+          teamIds.add(candidate.teamId)
+        }
         for (const candidate of removed.skipped) skip.add(keyOf(candidate))
         count += removed.count
         bytes += removed.bytes
-        invalidateTeams(page.map((candidate) => candidate.teamId))
+        excess -= removed.bytes
         // The lease is renewed between pages; lost (a long pause), the round ends.
-        if (!(yield* holdLease)) break
+        if (!(yield* holdLease)) break passes
       }
-      return { count, bytes }
-    })
+      yield* writer.flush
+      invalidateTeams(teamIds)
+      stored = (yield* index.retentionStats(teamId)).bytes
+      yield* reportStored(teamId === undefined ? undefined : teamLabels.of(teamId), stored, budget)
+    }
+    yield* Effect.logDebug(
+      `retention: ${teamId === undefined ? "the cache" : `team ${teamId}`} held ${first.bytes} bytes, over its budget of ${budget}: ` +
+        `evicted ${count} least recently used artifact(s), ${bytes} bytes`
+    )
+    return { count, bytes }
+  })
+
+  /** The TTL: removes pages of artifacts unused since `ttlMs` ago, waiting for the index after each. */
+  const expire = Effect.fnUntraced(function*(ttlMs: number) {
+    const usedBefore = Date.now() - ttlMs
+    const skip = new Set<string>()
+    let count = 0
+    let bytes = 0
+    while (true) {
+      const candidates = yield* index.evictionCandidates({ usedBefore, limit: pageSize + skip.size })
+      const page = candidates.filter((candidate) => !skip.has(keyOf(candidate))).slice(0, pageSize)
+      if (page.length === 0) break
+      const removed = yield* removeArtifacts(storage, writer, page, { reason: "expired", onlyIfUnused: true, teamLabels })
+      for (const candidate of removed.skipped) skip.add(keyOf(candidate))
+      count += removed.count
+      bytes += removed.bytes
+      invalidateTeams(page.map((candidate) => candidate.teamId))
+      // The lease is renewed between pages; lost (a long pause), the round ends.
+      if (!(yield* holdLease)) break
+    }
+    return { count, bytes }
+  })
 
   /** Deletes, a page per statement, what `deletePage` finds before the cutoff; answers how many. */
-  const deleteAll = (deletePage: (limit: number) => Effect.Effect<number, IndexError>) =>
-    Effect.gen(function*() {
-      let deleted = 0
-      while (true) {
-        const count = yield* deletePage(deletePageSize)
-        deleted += count
-        if (count < deletePageSize) return deleted
-      }
-    })
+  const deleteAll = Effect.fnUntraced(function*(deletePage: (limit: number) => Effect.Effect<number, IndexError>) {
+    let deleted = 0
+    while (true) {
+      const count = yield* deletePage(deletePageSize)
+      deleted += count
+      if (count < deletePageSize) return deleted
+    }
+  })
 
   // The activity record, and the records of hashes that were never stored
   // (every miss of a new hash leaves one), go after the activity retention.

@@ -56,41 +56,39 @@ const keyOf = (candidate: EvictionCandidate) => ({
  * failure stops the batch (what was deleted before it is still written to the
  * index).
  */
-export const removeArtifacts = (
+export const removeArtifacts = Effect.fnUntraced(function*(
   storage: ArtifactStorageShape,
   writer: IndexWriterShape,
   candidates: ReadonlyArray<EvictionCandidate>,
   options: RemoveOptions
-): Effect.Effect<Removed, StorageError> =>
-  Effect.gen(function*() {
-    const writes: Array<IndexWrite> = []
-    const skipped: Array<EvictionCandidate> = []
-    let count = 0
-    let bytes = 0
-    const removeOne = (candidate: EvictionCandidate) =>
-      Effect.gen(function*() {
-        const key = keyOf(candidate)
-        if (options.onlyIfUnused) {
-          const stored = yield* storage.head(key)
-          if (Option.isSome(stored) && stored.value.createdAt > candidate.lastUsedAt) {
-            skipped.push(candidate)
-            return
-          }
-        }
-        const deleted = yield* storage.delete(key)
-        // `at` is taken after the delete: an upload that completes later is newer and keeps its record.
-        writes.push({ _tag: "Removed", teamId: candidate.teamId, hash: candidate.hash, at: Date.now(), reason: options.reason })
-        if (deleted) {
-          count += 1
-          bytes += candidate.size
-          yield* countRemoved(options.teamLabels.of(candidate.teamId), metricReason[options.reason], 1, candidate.size)
-        }
-      })
-    const outcome = yield* Effect.exit(
-      Effect.forEach(candidates, removeOne, { concurrency: options.concurrency ?? 8, discard: true })
-    )
-    yield* writer.enqueue(writes)
-    if (options.flush !== false) yield* writer.flush
-    if (outcome._tag === "Failure") return yield* Effect.failCause(outcome.cause)
-    return { count, bytes, skipped }
+) {
+  const writes: Array<IndexWrite> = []
+  const skipped: Array<EvictionCandidate> = []
+  let count = 0
+  let bytes = 0
+  const removeOne = Effect.fnUntraced(function*(candidate: EvictionCandidate) {
+    const key = keyOf(candidate)
+    if (options.onlyIfUnused) {
+      const stored = yield* storage.head(key)
+      if (Option.isSome(stored) && stored.value.createdAt > candidate.lastUsedAt) {
+        skipped.push(candidate)
+        return
+      }
+    }
+    const deleted = yield* storage.delete(key)
+    // `at` is taken after the delete: an upload that completes later is newer and keeps its record.
+    writes.push({ _tag: "Removed", teamId: candidate.teamId, hash: candidate.hash, at: Date.now(), reason: options.reason })
+    if (deleted) {
+      count += 1
+      bytes += candidate.size
+      yield* countRemoved(options.teamLabels.of(candidate.teamId), metricReason[options.reason], 1, candidate.size)
+    }
   })
+  const outcome = yield* Effect.exit(
+    Effect.forEach(candidates, removeOne, { concurrency: options.concurrency ?? 8, discard: true })
+  )
+  yield* writer.enqueue(writes)
+  if (options.flush !== false) yield* writer.flush
+  if (outcome._tag === "Failure") return yield* Effect.failCause(outcome.cause)
+  return { count, bytes, skipped }
+})

@@ -78,17 +78,16 @@ export const layerManagementAuth = Layer.effect(
     return ManagementAuth.of({
       // The credential HttpApi decoded goes unused: `authorizeTeam` reads the
       // Authorization header itself, so a malformed one gets the same 401 as on /v8.
-      bearer: (httpEffect, { endpoint }) =>
-        Effect.gen(function*() {
-          const team = yield* checkRequest(endpoint)
-          const request = yield* HttpServerRequest.HttpServerRequest
-          const permission = Context.get(endpoint.annotations, RequiredPermission)
-          const authorized = yield* authorizeTeam(services, request, permission, team)
-          return yield* httpEffect.pipe(
-            Effect.provideService(CurrentPrincipal, authorized.principal),
-            Effect.provideService(CurrentTeam, authorized.team)
-          )
-        })
+      bearer: Effect.fnUntraced(function*(httpEffect, { endpoint }) {
+        const team = yield* checkRequest(endpoint)
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const permission = Context.get(endpoint.annotations, RequiredPermission)
+        const authorized = yield* authorizeTeam(services, request, permission, team)
+        return yield* httpEffect.pipe(
+          Effect.provideService(CurrentPrincipal, authorized.principal),
+          Effect.provideService(CurrentTeam, authorized.team)
+        )
+      })
     })
   })
 )

@@ -46,27 +46,26 @@ export const DownloadsHandlers = HttpApiBuilder.group(
     const signer = makeDownloadSigner(yield* HoardConfig)
     // For `requireCacheOpen` and `serveArtifact`, which the /v8 routes share.
     const services = yield* Services
-    return handlers.handleRaw("download", ({ params, query, request }) =>
-      Effect.gen(function*() {
-        const verified = signer.verify({ teamId: params.team, hash: params.hash, ...query }, Date.now())
-        if (verified._tag === "Invalid") return yield* invalidLink()
-        if (verified._tag === "Expired") return yield* expiredLink(verified.grant.expiresAt)
-        const { teamId } = verified.grant
-        const hash = params.hash
-        const resolved = teams.resolve({ teamId })
-        if (Exit.isFailure(resolved)) return yield* notFound(`team ${teamId} no longer exists`)
-        const team = resolved.value
-        yield* requireCacheOpen(services, team, "read")
-        const response = yield* serveArtifact(services, request, {
-          team,
-          principal: undefined,
-          key: { namespace: team.id, hash },
-          missing: Effect.failSync(() => notFound(`artifact ${hash} of team ${team.slug} is no longer stored`))
-        })
-        return HttpServerResponse.setHeaders(response, {
-          "content-disposition": `attachment; filename="${hash}"`,
-          "cache-control": "private, no-store"
-        })
-      }))
+    return handlers.handleRaw("download", Effect.fnUntraced(function*({ params, query, request }) {
+      const verified = signer.verify({ teamId: params.team, hash: params.hash, ...query }, Date.now())
+      if (verified._tag === "Invalid") return yield* invalidLink()
+      if (verified._tag === "Expired") return yield* expiredLink(verified.grant.expiresAt)
+      const { teamId } = verified.grant
+      const hash = params.hash
+      const resolved = teams.resolve({ teamId })
+      if (Exit.isFailure(resolved)) return yield* notFound(`team ${teamId} no longer exists`)
+      const team = resolved.value
+      yield* requireCacheOpen(services, team, "read")
+      const response = yield* serveArtifact(services, request, {
+        team,
+        principal: undefined,
+        key: { namespace: team.id, hash },
+        missing: Effect.failSync(() => notFound(`artifact ${hash} of team ${team.slug} is no longer stored`))
+      })
+      return HttpServerResponse.setHeaders(response, {
+        "content-disposition": `attachment; filename="${hash}"`,
+        "cache-control": "private, no-store"
+      })
+    }))
   })
 )

@@ -26,8 +26,8 @@ export const user = (services: Services) => (request: HttpServerRequest.HttpServ
     }))
 
 /** `GET /v2/teams`: the teams the token may use, with its scope as the membership role. */
-export const teams = (services: Services) => (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.gen(function*() {
+export const teams = (services: Services) =>
+  Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
     const principal = yield* authenticate(services, request)
     const limit = Math.min(Math.max(Number(searchParams(request).get("limit")) || 100, 1), 100)
     return HttpServerResponse.jsonUnsafe({
@@ -36,8 +36,8 @@ export const teams = (services: Services) => (request: HttpServerRequest.HttpSer
   })
 
 /** `GET /v2/teams/:teamId`: one team (turbo's SSO check). */
-export const team = (services: Services) => (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.gen(function*() {
+export const team = (services: Services) =>
+  Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
     const principal = yield* authenticate(services, request)
     const { teamId } = yield* HttpRouter.params
     const found = visibleTeams(services, principal).find(([team]) => team.id === teamId || team.slug === teamId)

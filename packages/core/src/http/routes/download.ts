@@ -21,8 +21,8 @@ import { artifactResponseHeaders } from "./artifactHeaders.ts"
  * headers, or 404. A GET is the first request turbo sends per task, so a miss
  * must be cheap.
  */
-export const download = (services: Services) => (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.gen(function*() {
+export const download = (services: Services) =>
+  Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
     const { principal, team } = yield* authorizeTeam(services, request, "read")
     yield* requireCacheOpen(services, team, "read")
     const key = yield* artifactKey(team)
@@ -36,63 +36,68 @@ export const download = (services: Services) => (request: HttpServerRequest.Http
     })
   })
 
+interface ServedArtifact {
+  readonly team: Team
+  readonly principal: Principal | undefined
+  readonly key: ArtifactKey
+  readonly missing: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError>
+  /** What its events carry besides the hash and size, e.g. the build tool that asked. */
+  readonly data?: ActivityEventData
+}
+
 /**
  * Answers a GET or HEAD for one artifact: its bytes (GET) with its
  * `x-artifact-*` headers, recording `artifact.downloaded`; on a miss, records
  * `artifact.missed` and answers `missing` (a 404, or a failure).
  */
-export const serveArtifact = (
+export const serveArtifact: (
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
-  { data, key, missing, principal, team }: {
-    readonly team: Team
-    readonly principal: Principal | undefined
-    readonly key: ArtifactKey
-    readonly missing: Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError>
-    /** What its events carry besides the hash and size, e.g. the build tool that asked. */
-    readonly data?: ActivityEventData
-  }
-): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> =>
-  Effect.gen(function*() {
-    const operation = request.method === "HEAD" ? "head" : "get"
-    const teamLabel = services.teamLabels.of(team.id)
-    const miss = () =>
-      recordActivity(services, request, {
-        type: "artifact.missed",
-        team,
-        principal,
-        data: { hash: key.hash, ...data }
-      }, missSampling).pipe(
-        Effect.andThen(countLookups(teamLabel, operation, "miss")),
-        Effect.andThen(missing)
-      )
-    if (operation === "head") {
-      const info = yield* services.storage.head(key).pipe(
-        Effect.catchTag("StorageError", storageFailure("look up the artifact"))
-      )
-      if (Option.isNone(info)) return yield* miss()
-      yield* countLookups(teamLabel, "head", "hit")
-      return HttpServerResponse.empty({ status: 200, headers: artifactResponseHeaders(info.value) })
-    }
-    const artifact = yield* services.storage.get(key).pipe(
-      Effect.catchTag("StorageError", storageFailure("read the artifact"))
-    )
-    if (Option.isNone(artifact)) return yield* miss()
-    const { body, bytes, info } = artifact.value
-    yield* countLookups(teamLabel, "get", "hit")
-    yield* recordActivity(services, request, {
-      type: "artifact.downloaded",
+  target: ServedArtifact
+) => Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> = Effect.fnUntraced(function*(
+  services: Services,
+  request: HttpServerRequest.HttpServerRequest,
+  { data, key, missing, principal, team }: ServedArtifact
+) {
+  const operation = request.method === "HEAD" ? "head" : "get"
+  const teamLabel = services.teamLabels.of(team.id)
+  const miss = () =>
+    recordActivity(services, request, {
+      type: "artifact.missed",
       team,
       principal,
-      data: { hash: key.hash, size: info.size, ...data }
-    })
-    if (bytes !== undefined) yield* countArtifactBytes(teamLabel, "out", bytes.byteLength)
-    return artifactResponse(
-      bytes ?? countFlowingBytes(body, teamLabel, "out"),
-      info,
-      (yield* RequestState).requestId
+      data: { hash: key.hash, ...data }
+    }, missSampling).pipe(
+      Effect.andThen(countLookups(teamLabel, operation, "miss")),
+      Effect.andThen(missing)
     )
+  if (operation === "head") {
+    const info = yield* services.storage.head(key).pipe(
+      Effect.catchTag("StorageError", storageFailure("look up the artifact"))
+    )
+    if (Option.isNone(info)) return yield* miss()
+    yield* countLookups(teamLabel, "head", "hit")
+    return HttpServerResponse.empty({ status: 200, headers: artifactResponseHeaders(info.value) })
+  }
+  const artifact = yield* services.storage.get(key).pipe(
+    Effect.catchTag("StorageError", storageFailure("read the artifact"))
+  )
+  if (Option.isNone(artifact)) return yield* miss()
+  const { body, bytes, info } = artifact.value
+  yield* countLookups(teamLabel, "get", "hit")
+  yield* recordActivity(services, request, {
+    type: "artifact.downloaded",
+    team,
+    principal,
+    data: { hash: key.hash, size: info.size, ...data }
   })
+  if (bytes !== undefined) yield* countArtifactBytes(teamLabel, "out", bytes.byteLength)
+  return artifactResponse(
+    bytes ?? countFlowingBytes(body, teamLabel, "out"),
+    info,
+    (yield* RequestState).requestId
+  )
+})
 
 /**
  * The 200 answer carrying an artifact's bytes and its `x-artifact-*` headers:

@@ -27,27 +27,26 @@ export const eventsLimits: JsonLimits = { what: "usage events", maxBytes: 64 * 1
  */
 export const events = (services: Services) => {
   const limits = jsonLimits(services.config, eventsLimits)
-  return (request: HttpServerRequest.HttpServerRequest) =>
-    Effect.gen(function*() {
-      const { principal, team } = yield* authorizeTeam(services, request, "read")
-      const batch = yield* readJsonBody(request, limits).pipe(Effect.flatMap(decodeEvents))
-      const createdAt = Date.now()
-      const { requestId } = yield* RequestState
-      const details = { ...requestDetails(request, principal), request_id: requestId }
-      const teamLabel = services.teamLabels.of(team.id)
-      yield* Effect.forEach(batch, (event) => countTurboEvent(teamLabel, event.source, event.event), { discard: true })
-      yield* services.writer.record(batch.map((event): NewActivityEvent => ({
-        event_type: event.event === "HIT" ? "usage.hit" : "usage.miss",
-        created_at: createdAt,
-        team_id: team.id,
-        data: {
-          hash: event.hash,
-          source: event.source,
-          session_id: event.sessionId,
-          ...(event.duration !== undefined && { duration_ms: event.duration }),
-          ...details
-        }
-      })))
-      return HttpServerResponse.empty({ status: 200 })
-    })
+  return Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
+    const { principal, team } = yield* authorizeTeam(services, request, "read")
+    const batch = yield* readJsonBody(request, limits).pipe(Effect.flatMap(decodeEvents))
+    const createdAt = Date.now()
+    const { requestId } = yield* RequestState
+    const details = { ...requestDetails(request, principal), request_id: requestId }
+    const teamLabel = services.teamLabels.of(team.id)
+    yield* Effect.forEach(batch, (event) => countTurboEvent(teamLabel, event.source, event.event), { discard: true })
+    yield* services.writer.record(batch.map((event): NewActivityEvent => ({
+      event_type: event.event === "HIT" ? "usage.hit" : "usage.miss",
+      created_at: createdAt,
+      team_id: team.id,
+      data: {
+        hash: event.hash,
+        source: event.source,
+        session_id: event.sessionId,
+        ...(event.duration !== undefined && { duration_ms: event.duration }),
+        ...details
+      }
+    })))
+    return HttpServerResponse.empty({ status: 200 })
+  })
 }

@@ -40,40 +40,39 @@ interface QueryHit {
  */
 export const query = (services: Services) => {
   const limits = jsonLimits(services.config, queryLimits)
-  return (request: HttpServerRequest.HttpServerRequest) =>
-    Effect.gen(function*() {
-      const { storage } = services
-      const { principal, team } = yield* authorizeTeam(services, request, "read")
-      yield* requireCacheOpen(services, team, "read")
-      const namespace = team.id
-      const { hashes } = yield* readJsonBody(request, limits).pipe(Effect.flatMap(decodeQuery))
-      const entries = yield* Effect.forEach(
-        new Set(hashes),
-        (hash) =>
-          storage.head({ namespace, hash }).pipe(
-            Effect.map((info): readonly [string, QueryHit | null] => [
-              hash,
-              Option.match(info, {
-                onNone: () => null,
-                onSome: ({ metadata, size }) => ({
-                  size,
-                  taskDurationMs: metadata.durationMs,
-                  ...(metadata.tag !== undefined && { tag: metadata.tag })
-                })
+  return Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
+    const { storage } = services
+    const { principal, team } = yield* authorizeTeam(services, request, "read")
+    yield* requireCacheOpen(services, team, "read")
+    const namespace = team.id
+    const { hashes } = yield* readJsonBody(request, limits).pipe(Effect.flatMap(decodeQuery))
+    const entries = yield* Effect.forEach(
+      new Set(hashes),
+      (hash) =>
+        storage.head({ namespace, hash }).pipe(
+          Effect.map((info): readonly [string, QueryHit | null] => [
+            hash,
+            Option.match(info, {
+              onNone: () => null,
+              onSome: ({ metadata, size }) => ({
+                size,
+                taskDurationMs: metadata.durationMs,
+                ...(metadata.tag !== undefined && { tag: metadata.tag })
               })
-            ])
-          ),
-        { concurrency: 16 }
-      ).pipe(Effect.catchTag("StorageError", storageFailure("look up artifacts")))
-      const misses = entries.filter(([, hit]) => hit === null).length
-      const teamLabel = services.teamLabels.of(team.id)
-      yield* countLookups(teamLabel, "query", "hit", entries.length - misses)
-      yield* countLookups(teamLabel, "query", "miss", misses)
-      for (const [hash, hit] of entries) {
-        if (hit === null) {
-          yield* recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash } }, missSampling)
-        }
+            })
+          ])
+        ),
+      { concurrency: 16 }
+    ).pipe(Effect.catchTag("StorageError", storageFailure("look up artifacts")))
+    const misses = entries.filter(([, hit]) => hit === null).length
+    const teamLabel = services.teamLabels.of(team.id)
+    yield* countLookups(teamLabel, "query", "hit", entries.length - misses)
+    yield* countLookups(teamLabel, "query", "miss", misses)
+    for (const [hash, hit] of entries) {
+      if (hit === null) {
+        yield* recordActivity(services, request, { type: "artifact.missed", team, principal, data: { hash } }, missSampling)
       }
-      return HttpServerResponse.jsonUnsafe(Object.fromEntries(entries))
-    })
+    }
+    return HttpServerResponse.jsonUnsafe(Object.fromEntries(entries))
+  })
 }

@@ -10,8 +10,8 @@ import type { Services } from "../Services.ts"
  * `paused`, `over_limit`). turbo sends `Content-Type: application/json` with
  * an empty body here: the body is never read.
  */
-export const status = (services: Services) => (request: HttpServerRequest.HttpServerRequest) =>
-  Effect.gen(function*() {
+export const status = (services: Services) =>
+  Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
     const { slug, teamId } = teamParams(request)
     if (slug === undefined && teamId === undefined) {
       yield* authenticate(services, request)

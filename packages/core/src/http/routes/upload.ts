@@ -19,28 +19,27 @@ const decodeHeaders = decodeOrBadRequest(UploadHeaders, "artifact headers")
  * A read-only token gets 403 `forbidden`: turbo then stops uploading for the run.
  */
 export const upload = (services: Services, store: UploaderShape) =>
-  (request: HttpServerRequest.HttpServerRequest) =>
-    Effect.gen(function*() {
-      const { principal, team } = yield* authorizeTeam(services, request, "write")
-      yield* requireCacheOpen(services, team, "write")
-      const key = yield* artifactKey(team)
-      const headers = yield* decodeHeaders(request.headers)
-      const size = yield* contentLength(request, services.config.maxArtifactBytes)
-      const metadata: ArtifactMetadata = {
-        durationMs: headers["x-artifact-duration"] === undefined ? 0 : Number(headers["x-artifact-duration"]),
-        ...(headers["x-artifact-tag"] !== undefined && { tag: headers["x-artifact-tag"] }),
-        ...(headers["x-artifact-sha"] !== undefined && { sha: headers["x-artifact-sha"] }),
-        ...(headers["x-artifact-dirty-hash"] !== undefined && { dirtyHash: headers["x-artifact-dirty-hash"] }),
-        ...(headers["x-artifact-client-ci"] !== undefined && { clientCi: headers["x-artifact-client-ci"] })
-      }
-      const data = {
-        hash: key.hash,
-        size,
-        duration_ms: metadata.durationMs,
-        has_tag: metadata.tag !== undefined,
-        ...(metadata.sha !== undefined && { sha: metadata.sha }),
-        ...(metadata.dirtyHash !== undefined && { dirty_hash: metadata.dirtyHash })
-      }
-      yield* store(request, { team, principal, key, size, metadata, data })
-      return HttpServerResponse.jsonUnsafe({ urls: [request.url] }, { status: 202 })
-    }).pipe(Effect.scoped)
+  Effect.fnUntraced(function*(request: HttpServerRequest.HttpServerRequest) {
+    const { principal, team } = yield* authorizeTeam(services, request, "write")
+    yield* requireCacheOpen(services, team, "write")
+    const key = yield* artifactKey(team)
+    const headers = yield* decodeHeaders(request.headers)
+    const size = yield* contentLength(request, services.config.maxArtifactBytes)
+    const metadata: ArtifactMetadata = {
+      durationMs: headers["x-artifact-duration"] === undefined ? 0 : Number(headers["x-artifact-duration"]),
+      ...(headers["x-artifact-tag"] !== undefined && { tag: headers["x-artifact-tag"] }),
+      ...(headers["x-artifact-sha"] !== undefined && { sha: headers["x-artifact-sha"] }),
+      ...(headers["x-artifact-dirty-hash"] !== undefined && { dirtyHash: headers["x-artifact-dirty-hash"] }),
+      ...(headers["x-artifact-client-ci"] !== undefined && { clientCi: headers["x-artifact-client-ci"] })
+    }
+    const data = {
+      hash: key.hash,
+      size,
+      duration_ms: metadata.durationMs,
+      has_tag: metadata.tag !== undefined,
+      ...(metadata.sha !== undefined && { sha: metadata.sha }),
+      ...(metadata.dirtyHash !== undefined && { dirty_hash: metadata.dirtyHash })
+    }
+    yield* store(request, { team, principal, key, size, metadata, data })
+    return HttpServerResponse.jsonUnsafe({ urls: [request.url] }, { status: 202 })
+  }, Effect.scoped)

@@ -65,29 +65,34 @@ const onlyTeamOf = (principal: Principal): string | undefined => {
   return teams.length === 1 && teams[0] !== "*" ? teams[0] : undefined
 }
 
+interface AuthorizedEntry {
+  readonly principal: Principal
+  readonly team: Team
+  readonly key: ArtifactKey
+}
+
 /**
  * Authenticates the request and checks its token may act on the entry's team
  * (or, when the URL names none, on the one team the token is bound to), and
  * that the team's cache is open for it.
  */
-export const authorizeEntry = (
+export const authorizeEntry: (
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
   entry: ToolEntry,
   permission: Permission
-): Effect.Effect<{ readonly principal: Principal; readonly team: Team; readonly key: ArtifactKey }, ApiError> =>
-  Effect.gen(function*() {
-    const principal = yield* authenticate(services, request)
-    const teamRef = entry.team ?? onlyTeamOf(principal)
-    if (teamRef === undefined) {
-      return yield* unauthorized(
-        `token ${principal.tokenName} is not bound to exactly one team: put the team in the URL (/${entry.tool}/<team>)`
-      )
-    }
-    const { team } = yield* authorizePrincipal(services, request, principal, permission, { teamId: teamRef })
-    yield* requireCacheOpen(services, team, permission)
-    return { principal, team, key: { namespace: team.id, hash: entry.hash } }
-  })
+) => Effect.Effect<AuthorizedEntry, ApiError> = Effect.fnUntraced(function*(services, request, entry, permission) {
+  const principal = yield* authenticate(services, request)
+  const teamRef = entry.team ?? onlyTeamOf(principal)
+  if (teamRef === undefined) {
+    return yield* unauthorized(
+      `token ${principal.tokenName} is not bound to exactly one team: put the team in the URL (/${entry.tool}/<team>)`
+    )
+  }
+  const { team } = yield* authorizePrincipal(services, request, principal, permission, { teamId: teamRef })
+  yield* requireCacheOpen(services, team, permission)
+  return { principal, team, key: { namespace: team.id, hash: entry.hash } }
+})
 
 /** GET or HEAD of an entry: its bytes with 200, or `missing`. */
 export const readEntry = (
@@ -107,47 +112,45 @@ export interface WriteOptions {
 }
 
 /** PUT of an entry: streamed into storage within the budgets, or refused. */
-export const writeEntry = (
+export const writeEntry: (
   services: Services,
   store: (request: HttpServerRequest.HttpServerRequest, target: UploadTarget) => Effect.Effect<void, ApiError, Scope.Scope>,
   request: HttpServerRequest.HttpServerRequest,
   entry: ToolEntry,
-  options: WriteOptions = {}
-): Effect.Effect<void, ApiError> =>
-  Effect.gen(function*() {
-    const { key, principal, team } = yield* authorizeEntry(services, request, entry, "write")
-    const size = yield* contentLength(request, services.config.maxArtifactBytes)
-    if (options.writeOnce === true) {
-      const stored = yield* services.storage.head(key).pipe(Effect.catchTag("StorageError", storageFailure("look up the artifact")))
-      if (Option.isSome(stored)) {
-        return yield* new ApiError({ status: 409, code: "conflict", message: "Cannot override an existing record" })
-      }
+  options?: WriteOptions
+) => Effect.Effect<void, ApiError> = Effect.fnUntraced(function*(services, store, request, entry, options = {}) {
+  const { key, principal, team } = yield* authorizeEntry(services, request, entry, "write")
+  const size = yield* contentLength(request, services.config.maxArtifactBytes)
+  if (options.writeOnce === true) {
+    const stored = yield* services.storage.head(key).pipe(Effect.catchTag("StorageError", storageFailure("look up the artifact")))
+    if (Option.isSome(stored)) {
+      return yield* new ApiError({ status: 409, code: "conflict", message: "Cannot override an existing record" })
     }
-    yield* store(request, {
-      team,
-      principal,
-      key,
-      size,
-      metadata: { durationMs: 0 },
-      data: { hash: key.hash, size, tool: entry.tool },
-      ...(options.check !== undefined && { check: options.check })
-    })
-  }).pipe(Effect.scoped)
+  }
+  yield* store(request, {
+    team,
+    principal,
+    key,
+    size,
+    metadata: { durationMs: 0 },
+    data: { hash: key.hash, size, tool: entry.tool },
+    ...(options.check !== undefined && { check: options.check })
+  })
+}, Effect.scoped)
 
 /** DELETE of an entry (ccache): `true` when there was one. Needs a token that may write. */
-export const deleteEntry = (
+export const deleteEntry: (
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
   entry: ToolEntry
-): Effect.Effect<boolean, ApiError> =>
-  Effect.gen(function*() {
-    const { key, principal, team } = yield* authorizeEntry(services, request, entry, "write")
-    const deleted = yield* services.storage.delete(key).pipe(Effect.catchTag("StorageError", storageFailure("delete the artifact")))
-    if (!deleted) return false
-    yield* recordActivity(services, request, { type: "artifact.deleted", team, principal, data: { hash: key.hash, tool: entry.tool } })
-    services.usage.invalidate(team)
-    return true
-  })
+) => Effect.Effect<boolean, ApiError> = Effect.fnUntraced(function*(services, request, entry) {
+  const { key, principal, team } = yield* authorizeEntry(services, request, entry, "write")
+  const deleted = yield* services.storage.delete(key).pipe(Effect.catchTag("StorageError", storageFailure("delete the artifact")))
+  if (!deleted) return false
+  yield* recordActivity(services, request, { type: "artifact.deleted", team, principal, data: { hash: key.hash, tool: entry.tool } })
+  services.usage.invalidate(team)
+  return true
+})
 
 /**
  * A plain-text answer: what these clients show their users (Nx requires
