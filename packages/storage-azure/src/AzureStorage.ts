@@ -86,18 +86,17 @@ const makeShape = (client: ContainerClient, options: ResolvedOptions): AzureStor
     })
 
   /** The info and ETag of the current version; none when there is no such blob, or it is corrupt. */
-  const properties = (key: ArtifactKey, operation: "get" | "head") =>
-    Effect.gen(function*() {
-      const what = `${operation} ${where(key)}`
-      const found = yield* sdkCall(options, operation, what, (abortSignal) =>
-        client.getBlobClient(blobName(prefix, key)).getProperties({ abortSignal }).then(
-          Option.some,
-          (error: unknown) => isBlobNotFound(error) ? Option.none() : Promise.reject(error)
-        ))
-      if (Option.isNone(found)) return Option.none()
-      const { contentLength, etag, metadata } = found.value
-      return Option.map(yield* infoOf(key, metadata, contentLength, etag), (info) => ({ info, etag }))
-    })
+  const properties = Effect.fnUntraced(function*(key: ArtifactKey, operation: "get" | "head") {
+    const what = `${operation} ${where(key)}`
+    const found = yield* sdkCall(options, operation, what, (abortSignal) =>
+      client.getBlobClient(blobName(prefix, key)).getProperties({ abortSignal }).then(
+        Option.some,
+        (error: unknown) => isBlobNotFound(error) ? Option.none() : Promise.reject(error)
+      ))
+    if (Option.isNone(found)) return Option.none()
+    const { contentLength, etag, metadata } = found.value
+    return Option.map(yield* infoOf(key, metadata, contentLength, etag), (info) => ({ info, etag }))
+  })
 
   const listPage = (folder: string, hashPrefix: string, continuationToken: string | undefined) =>
     sdkCall(options, "list", `list azure://${container}/${folder}${hashPrefix}*`, (abortSignal) =>
@@ -113,15 +112,14 @@ const makeShape = (client: ContainerClient, options: ResolvedOptions): AzureStor
 
   return {
     backend: "azure",
-    put: (key, body, { metadata, size }) =>
-      Effect.gen(function*() {
-        const createdAt = yield* Clock.currentTimeMillis
-        yield* uploadArtifact(options, client.getBlockBlobClient(blobName(prefix, key)), where(key), body, {
-          size,
-          createdAt,
-          metadata
-        })
-      }),
+    put: Effect.fnUntraced(function*(key, body, { metadata, size }) {
+      const createdAt = yield* Clock.currentTimeMillis
+      yield* uploadArtifact(options, client.getBlockBlobClient(blobName(prefix, key)), where(key), body, {
+        size,
+        createdAt,
+        metadata
+      })
+    }),
 
     get: (key) =>
       properties(key, "get").pipe(

@@ -67,28 +67,37 @@ export const uploadArtifact = <E>(
     )
   }
 
-  return Effect.gen(function*() {
-    const uploadId = randomUUID()
-    const startedAt = Date.now()
-    const staged = yield* blocksOf(sized, context.blockSize).pipe(
-      Stream.mapEffect(
-        (block, index) =>
-          sdkCall(context, "put", `${what} (block ${index})`, (abortSignal) =>
-            client.stageBlock(blockId(uploadId, index), block, block.byteLength, { abortSignal })),
-        { concurrency: context.maxConcurrency }
-      ),
-      Stream.runCount
-    )
-    const blockIds = Array.from({ length: staged }, (_, index) => blockId(uploadId, index))
-    yield* sdkCall(context, "put", what, (abortSignal) =>
-      client.commitBlockList(blockIds, { metadata, blobHTTPHeaders, abortSignal })).pipe(
-        Effect.catchIf(
-          (error) => errorCodeOf(error.cause) === "InvalidBlockList",
-          (error) => lostCommitRace(context, client, what, startedAt, error)
-        )
-      )
-  })
+  return uploadInBlocks(context, client, what, metadata, sized)
 }
+
+/** The upload of a body larger than one block: its blocks staged, then committed with Put Block List. */
+const uploadInBlocks = Effect.fnUntraced(function*<E>(
+  context: UploadContext,
+  client: BlockBlobClient,
+  what: string,
+  metadata: Record<string, string>,
+  sized: Stream.Stream<Uint8Array, E>
+) {
+  const uploadId = randomUUID()
+  const startedAt = Date.now()
+  const staged = yield* blocksOf(sized, context.blockSize).pipe(
+    Stream.mapEffect(
+      (block, index) =>
+        sdkCall(context, "put", `${what} (block ${index})`, (abortSignal) =>
+          client.stageBlock(blockId(uploadId, index), block, block.byteLength, { abortSignal })),
+      { concurrency: context.maxConcurrency }
+    ),
+    Stream.runCount
+  )
+  const blockIds = Array.from({ length: staged }, (_, index) => blockId(uploadId, index))
+  yield* sdkCall(context, "put", what, (abortSignal) =>
+    client.commitBlockList(blockIds, { metadata, blobHTTPHeaders, abortSignal })).pipe(
+      Effect.catchIf(
+        (error) => errorCodeOf(error.cause) === "InvalidBlockList",
+        (error) => lostCommitRace(context, client, what, startedAt, error)
+      )
+    )
+})
 
 /**
  * Azure keeps one set of uncommitted blocks per blob: when two uploads of one

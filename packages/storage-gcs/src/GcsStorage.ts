@@ -116,46 +116,47 @@ export const make = (options: GcsStorageOptions): Effect.Effect<GcsStorageShape,
           : storageError("get", `downloading ${urlOf(name)}#${generation}`, error, context)))
     }
 
+    /** The artifact an existing object holds, with its body; none when it holds no valid artifact. */
+    const storedArtifact = Effect.fnUntraced(function*(key: ArtifactKey, name: string, object: FileMetadata) {
+      const info = yield* infoOf(key, name, object)
+      if (Option.isNone(info)) return Option.none()
+      const body = yield* readBody(name, object, info.value)
+      return Option.some({ info: info.value, body })
+    })
+
     const get = (key: ArtifactKey) => {
       const name = names.objectName(key)
       return objectMetadata("get", name).pipe(
         Effect.flatMap(Option.match({
           onNone: () => Effect.succeedNone,
-          onSome: (object) =>
-            Effect.gen(function*() {
-              const info = yield* infoOf(key, name, object)
-              if (Option.isNone(info)) return Option.none()
-              const body = yield* readBody(name, object, info.value)
-              return Option.some({ info: info.value, body })
-            })
+          onSome: (object) => storedArtifact(key, name, object)
         }))
       )
     }
 
-    const put: ArtifactStorageShape["put"] = (key, body, { metadata, size }) =>
-      Effect.gen(function*() {
-        const name = names.objectName(key)
-        const createdAt = yield* Clock.currentTimeMillis
-        yield* uploadObject({
-          file: sessionBucket.file(name),
-          body,
-          size,
-          customMetadata: encodeInfo({ size, createdAt, metadata }),
-          agents,
-          timeoutMs
-        }).pipe(
-          Effect.mapError((error) =>
-            error instanceof UploadFailed
-              ? storageError(
-                "put",
-                `${error.step === "start" ? "starting the upload of" : "uploading"} ${urlOf(name)}`,
-                error.error,
-                context
-              )
-              : error
-          )
+    const put: ArtifactStorageShape["put"] = Effect.fnUntraced(function*(key, body, { metadata, size }) {
+      const name = names.objectName(key)
+      const createdAt = yield* Clock.currentTimeMillis
+      yield* uploadObject({
+        file: sessionBucket.file(name),
+        body,
+        size,
+        customMetadata: encodeInfo({ size, createdAt, metadata }),
+        agents,
+        timeoutMs
+      }).pipe(
+        Effect.mapError((error) =>
+          error instanceof UploadFailed
+            ? storageError(
+              "put",
+              `${error.step === "start" ? "starting the upload of" : "uploading"} ${urlOf(name)}`,
+              error.error,
+              context
+            )
+            : error
         )
-      })
+      )
+    })
 
     const remove = (key: ArtifactKey) => {
       const name = names.objectName(key)

@@ -79,44 +79,45 @@ const chunksOf = (incoming: http.IncomingMessage, timeoutMs: number): AsyncItera
  * on every download of more than a few MB, and its idle timeout does nothing on Node.
  */
 export const readGeneration = <E>(options: DownloadOptions, onError: (error: unknown) => E): Stream.Stream<Uint8Array, E> =>
-  Stream.unwrap(
-    Effect.gen(function*() {
-      const { agents, generation, md5Hash, size, timeoutMs, url } = options
-      const backend = backendTimeout(timeoutMs)
-      const headers = yield* backend(options.authorize)
-      const incoming = yield* Effect.acquireRelease(
-        backend(openGet(url, headers, agents)),
-        (incoming) => Effect.sync(() => incoming.destroy()),
-        { interruptible: true }
-      )
-      const status = incoming.statusCode ?? 0
-      if (status !== 200) {
-        const body = yield* backend(Effect.tryPromise({ try: () => readText(incoming), catch: (error) => error }))
-        return yield* Effect.fail(statusError(status, body, `the download of generation ${generation}`))
-      }
-      const served = incoming.headers["x-goog-generation"]
-      if (typeof served === "string" && served !== generation) {
-        return yield* Effect.fail(new GenerationChanged(generation, served))
-      }
-      const digest = createHash("md5")
-      let received = 0
-      const chunks = Stream.fromAsyncIterable(chunksOf(incoming, timeoutMs), onError).pipe(
-        Stream.mapEffect((chunk) => {
-          received += chunk.byteLength
-          if (received > size) return Effect.fail(onError(new CorruptDownload(`more than the ${size} bytes of the artifact arrived`)))
-          digest.update(chunk)
-          return Effect.succeed<Uint8Array>(chunk)
-        })
-      )
-      const verified = Stream.fromEffectDrain(Effect.suspend(() => {
-        if (received !== size) {
-          return Effect.fail(onError(new CorruptDownload(`${received} of the ${size} bytes of the artifact arrived`)))
-        }
-        const actual = digest.digest("base64")
-        return md5Hash === undefined || actual === md5Hash
-          ? Effect.void
-          : Effect.fail(onError(new CorruptDownload(`the bytes read have MD5 ${actual}, the object ${md5Hash}`)))
-      }))
-      return Stream.concat(chunks, verified)
-    }).pipe(Effect.mapError(onError))
+  Stream.unwrap(openGeneration(options, onError).pipe(Effect.mapError(onError)))
+
+/** One request of `readGeneration` and its bytes, checked as they arrive; fails with raw errors, which it maps with `onError`. */
+const openGeneration = Effect.fnUntraced(function*<E>(options: DownloadOptions, onError: (error: unknown) => E) {
+  const { agents, generation, md5Hash, size, timeoutMs, url } = options
+  const backend = backendTimeout(timeoutMs)
+  const headers = yield* backend(options.authorize)
+  const incoming = yield* Effect.acquireRelease(
+    backend(openGet(url, headers, agents)),
+    (incoming) => Effect.sync(() => incoming.destroy()),
+    { interruptible: true }
   )
+  const status = incoming.statusCode ?? 0
+  if (status !== 200) {
+    const body = yield* backend(Effect.tryPromise({ try: () => readText(incoming), catch: (error) => error }))
+    return yield* Effect.fail(statusError(status, body, `the download of generation ${generation}`))
+  }
+  const served = incoming.headers["x-goog-generation"]
+  if (typeof served === "string" && served !== generation) {
+    return yield* Effect.fail(new GenerationChanged(generation, served))
+  }
+  const digest = createHash("md5")
+  let received = 0
+  const chunks = Stream.fromAsyncIterable(chunksOf(incoming, timeoutMs), onError).pipe(
+    Stream.mapEffect((chunk) => {
+      received += chunk.byteLength
+      if (received > size) return Effect.fail(onError(new CorruptDownload(`more than the ${size} bytes of the artifact arrived`)))
+      digest.update(chunk)
+      return Effect.succeed<Uint8Array>(chunk)
+    })
+  )
+  const verified = Stream.fromEffectDrain(Effect.suspend(() => {
+    if (received !== size) {
+      return Effect.fail(onError(new CorruptDownload(`${received} of the ${size} bytes of the artifact arrived`)))
+    }
+    const actual = digest.digest("base64")
+    return md5Hash === undefined || actual === md5Hash
+      ? Effect.void
+      : Effect.fail(onError(new CorruptDownload(`the bytes read have MD5 ${actual}, the object ${md5Hash}`)))
+  }))
+  return Stream.concat(chunks, verified)
+})

@@ -27,19 +27,18 @@ export const make = (options: MemoryStorageOptions = {}): ArtifactStorageShape =
 
   return {
     backend: "memory",
-    put: (key, body, { metadata, size }) =>
-      Effect.gen(function*() {
-        if (size > maxBytes) {
-          return yield* new StorageError({
-            operation: "put",
-            message: `the artifact (${size} bytes) is larger than the whole memory budget (${maxBytes} bytes)`
-          })
-        }
-        const bytes = yield* collectBody(body, size)
-        const info: ArtifactInfo = { size, createdAt: yield* Clock.currentTimeMillis, metadata }
-        // Swapped in only once complete: readers never see a partial artifact.
-        store.set(entryKey(key), { key, info, bytes }, size)
-      }),
+    put: Effect.fnUntraced(function*(key, body, { metadata, size }) {
+      if (size > maxBytes) {
+        return yield* new StorageError({
+          operation: "put",
+          message: `the artifact (${size} bytes) is larger than the whole memory budget (${maxBytes} bytes)`
+        })
+      }
+      const bytes = yield* collectBody(body, size)
+      const info: ArtifactInfo = { size, createdAt: yield* Clock.currentTimeMillis, metadata }
+      // Swapped in only once complete: readers never see a partial artifact.
+      store.set(entryKey(key), { key, info, bytes }, size)
+    }),
 
     get: (key) =>
       Effect.sync(() =>

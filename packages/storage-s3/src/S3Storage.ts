@@ -105,29 +105,28 @@ const makeWithClient = (client: S3Client, options: ResolvedOptions): S3StorageSh
     })
   }
 
-  const put: ArtifactStorageShape["put"] = (key, body, { metadata, size }) =>
-    Effect.gen(function*() {
-      const objectKey = keys.of(key)
-      const createdAt = yield* Clock.currentTimeMillis
-      const source = yield* makeBodySource(body, size)
-      const uploaded = yield* Effect.exit(upload({
-        client,
-        bucket,
-        key: objectKey,
-        metadata: encodeInfo({ size, createdAt, metadata }),
-        source,
-        // S3 allows 10,000 parts: larger artifacts need larger parts.
-        partSize: Math.max(options.partSize, Math.ceil(size / 10_000)),
-        queueSize: options.queueSize
-      }))
-      if (uploaded._tag === "Success") return
-      // The body's own failure (or a size mismatch) explains the upload's error.
-      const bodyFailure = source.failure()
-      if (bodyFailure !== undefined) return yield* Effect.failCause(bodyFailure)
-      return yield* Effect.failCause(uploaded.cause).pipe(
-        Effect.mapError((error) => storageError("put", `cannot store ${where(objectKey)}`, error, context))
-      )
-    }).pipe(Effect.scoped)
+  const put: ArtifactStorageShape["put"] = Effect.fnUntraced(function*(key, body, { metadata, size }) {
+    const objectKey = keys.of(key)
+    const createdAt = yield* Clock.currentTimeMillis
+    const source = yield* makeBodySource(body, size)
+    const uploaded = yield* Effect.exit(upload({
+      client,
+      bucket,
+      key: objectKey,
+      metadata: encodeInfo({ size, createdAt, metadata }),
+      source,
+      // S3 allows 10,000 parts: larger artifacts need larger parts.
+      partSize: Math.max(options.partSize, Math.ceil(size / 10_000)),
+      queueSize: options.queueSize
+    }))
+    if (uploaded._tag === "Success") return
+    // The body's own failure (or a size mismatch) explains the upload's error.
+    const bodyFailure = source.failure()
+    if (bodyFailure !== undefined) return yield* Effect.failCause(bodyFailure)
+    return yield* Effect.failCause(uploaded.cause).pipe(
+      Effect.mapError((error) => storageError("put", `cannot store ${where(objectKey)}`, error, context))
+    )
+  }, Effect.scoped)
 
   const get: ArtifactStorageShape["get"] = (key) => {
     const objectKey = keys.of(key)

@@ -26,42 +26,45 @@ const isAsyncIterable = (body: unknown): body is DestroyableIterable =>
  * A response that ends short of `size` bytes fails the stream too.
  */
 export const readPinnedBody = (request: PinnedRead): Stream.Stream<Uint8Array, StorageError> =>
-  Stream.unwrap(Effect.gen(function*() {
-    const output = yield* Effect.tryPromise({
-      try: request.read,
-      catch: (error) => {
-        if (httpStatusOf(error) === 412 || errorCodeOf(error) === "PreconditionFailed") {
-          return request.fail("the artifact was replaced while it was being read", error)
-        }
-        if (httpStatusOf(error) === 404 && errorCodeOf(error) !== "NoSuchBucket") {
-          return request.fail("the artifact was deleted while it was being read", error)
-        }
-        return request.fail(request.describe(error), error)
-      }
-    })
-    const body = output.Body
-    if (output.ContentLength !== undefined && output.ContentLength !== request.size) {
-      if (isAsyncIterable(body)) body.destroy?.()
-      return yield* request.fail(`S3 answered with ${output.ContentLength} bytes where ${request.size} were expected`)
-    }
-    if (body === undefined) {
-      return request.size === 0 ? Stream.empty : yield* request.fail("S3 answered without a body")
-    }
-    if (!isAsyncIterable(body)) return yield* request.fail("the S3 response body is not a Node stream")
+  Stream.unwrap(openPinnedBody(request))
 
-    let received = 0
-    const verifyLength = Stream.fromEffectDrain(Effect.suspend(() =>
-      received === request.size
-        ? Effect.void
-        : Effect.fail(request.fail(`the download ended after ${received} of ${request.size} bytes`))
-    ))
-    return Stream.fromAsyncIterable(body, (error) => request.fail(`the download broke off: ${request.describe(error)}`, error)).pipe(
-      Stream.map((chunk) => {
-        received += chunk.byteLength
-        return chunk
-      }),
-      Stream.concat(verifyLength),
-      // Frees the connection when the reader stops early.
-      Stream.ensuring(Effect.sync(() => body.destroy?.()))
-    )
-  }))
+/** The GetObject of `readPinnedBody`, and the checked stream of its body. */
+const openPinnedBody = Effect.fnUntraced(function*(request: PinnedRead) {
+  const output = yield* Effect.tryPromise({
+    try: request.read,
+    catch: (error) => {
+      if (httpStatusOf(error) === 412 || errorCodeOf(error) === "PreconditionFailed") {
+        return request.fail("the artifact was replaced while it was being read", error)
+      }
+      if (httpStatusOf(error) === 404 && errorCodeOf(error) !== "NoSuchBucket") {
+        return request.fail("the artifact was deleted while it was being read", error)
+      }
+      return request.fail(request.describe(error), error)
+    }
+  })
+  const body = output.Body
+  if (output.ContentLength !== undefined && output.ContentLength !== request.size) {
+    if (isAsyncIterable(body)) body.destroy?.()
+    return yield* request.fail(`S3 answered with ${output.ContentLength} bytes where ${request.size} were expected`)
+  }
+  if (body === undefined) {
+    return request.size === 0 ? Stream.empty : yield* request.fail("S3 answered without a body")
+  }
+  if (!isAsyncIterable(body)) return yield* request.fail("the S3 response body is not a Node stream")
+
+  let received = 0
+  const verifyLength = Stream.fromEffectDrain(Effect.suspend(() =>
+    received === request.size
+      ? Effect.void
+      : Effect.fail(request.fail(`the download ended after ${received} of ${request.size} bytes`))
+  ))
+  return Stream.fromAsyncIterable(body, (error) => request.fail(`the download broke off: ${request.describe(error)}`, error)).pipe(
+    Stream.map((chunk) => {
+      received += chunk.byteLength
+      return chunk
+    }),
+    Stream.concat(verifyLength),
+    // Frees the connection when the reader stops early.
+    Stream.ensuring(Effect.sync(() => body.destroy?.()))
+  )
+})
