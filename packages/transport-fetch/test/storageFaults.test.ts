@@ -29,6 +29,16 @@ const brokenReadStorage: ArtifactStorageShape = {
     }))
 }
 
+/** A backend that finds the artifact but cannot read its bytes (a cloud store gone between metadata and body). */
+const unreadableStorage: ArtifactStorageShape = {
+  ...downStorage,
+  get: () =>
+    Effect.succeed(Option.some({
+      info: { size: 10, createdAt: 0, metadata: { durationMs: 1 } },
+      body: Stream.fail(fault("get"))
+    }))
+}
+
 const handlerFor = (storage: ArtifactStorageShape) =>
   Effect.runPromise(
     makeHoardApp().pipe(
@@ -70,6 +80,15 @@ describe("storage faults", () => {
         expect(body.error.requestId).toBe(response.headers.get("x-request-id"))
       }
     }
+  })
+
+  it("answer 503 when the bytes fail before the first chunk, not a 200 cut short", async () => {
+    const handle = await handlerFor(unreadableStorage)
+    const response = await handle(new Request(url("/abc?slug=t"), { headers: auth }))
+    expect(response.status).toBe(503)
+    const body = await response.json() as { error: { code: string; message: string } }
+    expect(body.error.code).toBe("storage_unavailable")
+    expect(body.error.message).not.toContain("ECONNREFUSED")
   })
 
   it("cut a download off mid-stream instead of ending it as if complete", async () => {

@@ -46,7 +46,7 @@ export const makeUploader = (services: Services, readBody: BodyReader): Uploader
   const slots = makeUploadSlots({ total: config.maxConcurrentUploads, perToken: config.maxConcurrentUploadsPerToken })
   const budget = makeStorageBudget(services)
   const minimumRate = { minBytesPerSecond: config.minUploadBytesPerSecond, windowMillis: config.uploadRateWindowSeconds * 1000 }
-  const uploader: UploaderShape = Effect.fnUntraced(function*(
+  return Effect.fnUntraced(function*(
     request: HttpServerRequest.HttpServerRequest,
     { check, data, key, metadata, principal, size, team }: UploadTarget
   ) {
@@ -72,7 +72,6 @@ export const makeUploader = (services: Services, readBody: BodyReader): Uploader
       Effect.catchTag("StorageError", storageFailure("store the artifact"))
     )
   })
-  return uploader
 }
 
 export type UploaderShape = (

@@ -25,8 +25,10 @@ export class StorageError extends Schema.TaggedError<StorageError>()("StorageErr
 export interface StoredArtifact {
   readonly info: ArtifactInfo
   /**
-   * The bytes, read lazily. A backend failure mid-stream fails the stream. Run
-   * it at most once: it may hold backend resources (an open file) until it ends.
+   * The bytes, read lazily. A backend failure mid-stream fails the stream (a
+   * failure before the first chunk is answered 503, a later one cuts the
+   * response short). Run it at most once: it may hold backend resources (an
+   * open file) until it ends.
    */
   readonly body: Stream.Stream<Uint8Array, StorageError>
   /**

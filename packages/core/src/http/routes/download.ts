@@ -1,11 +1,12 @@
-import { Effect, Option, Stream } from "effect"
+import { Effect, Option, Sink, Stream } from "effect"
+import type { Scope } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { HttpServerRequest } from "effect/http"
 import type { ActivityEventData } from "../../activity/ActivityEvent.ts"
 import type { ArtifactInfo } from "../../domain/ArtifactMetadata.ts"
 import type { Team } from "../../access/Team.ts"
 import type { Principal } from "../../auth/Auth.ts"
-import type { ArtifactKey } from "../../storage/ArtifactStorage.ts"
+import type { ArtifactKey, StoredArtifact } from "../../storage/ArtifactStorage.ts"
 import { notFoundResponse, storageFailure } from "../ApiError.ts"
 import type { ApiError } from "../ApiError.ts"
 import { requireCacheOpen } from "../CacheStatus.ts"
@@ -50,15 +51,11 @@ interface ServedArtifact {
  * `x-artifact-*` headers, recording `artifact.downloaded`; on a miss, records
  * `artifact.missed` and answers `missing` (a 404, or a failure).
  */
-export const serveArtifact: (
-  services: Services,
-  request: HttpServerRequest.HttpServerRequest,
-  target: ServedArtifact
-) => Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> = Effect.fnUntraced(function*(
+export const serveArtifact = Effect.fnUntraced(function*(
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
   { data, key, missing, principal, team }: ServedArtifact
-) {
+): Effect.fn.Return<HttpServerResponse.HttpServerResponse, ApiError, Scope.Scope> {
   const operation = request.method === "HEAD" ? "head" : "get"
   const teamLabel = services.teamLabels.of(team.id)
   const miss = () =>
@@ -83,7 +80,8 @@ export const serveArtifact: (
     Effect.catchTag("StorageError", storageFailure("read the artifact"))
   )
   if (Option.isNone(artifact)) return yield* miss()
-  const { body, bytes, info } = artifact.value
+  const { info } = artifact.value
+  const body = artifact.value.bytes ?? (yield* startedBody(artifact.value))
   yield* countLookups(teamLabel, "get", "hit")
   yield* recordActivity(services, request, {
     type: "artifact.downloaded",
@@ -91,13 +89,25 @@ export const serveArtifact: (
     principal,
     data: { hash: key.hash, size: info.size, ...data }
   })
-  if (bytes !== undefined) yield* countArtifactBytes(teamLabel, "out", bytes.byteLength)
+  if (body instanceof Uint8Array) yield* countArtifactBytes(teamLabel, "out", body.byteLength)
   return artifactResponse(
-    bytes ?? countFlowingBytes(body, teamLabel, "out"),
+    body instanceof Uint8Array ? body : countFlowingBytes(body, teamLabel, "out"),
     info,
     (yield* RequestState).requestId
   )
 })
+
+/**
+ * The artifact's stream with its first chunk already read, in the request's
+ * scope: a backend that fails then (the cloud ones fetch the bytes only once
+ * the body is pulled, after the metadata) gets the 503 of a storage failure,
+ * not a 200 the transport can only cut short. Later failures still cut it.
+ */
+const startedBody = ({ body }: StoredArtifact): Effect.Effect<Stream.Stream<Uint8Array, unknown>, ApiError, Scope.Scope> =>
+  Stream.peel(body, Sink.take(1)).pipe(
+    Effect.map(([first, rest]) => Stream.concat(Stream.fromIterable(first), rest)),
+    Effect.catchTag("StorageError", storageFailure("read the artifact"))
+  )
 
 /**
  * The 200 answer carrying an artifact's bytes and its `x-artifact-*` headers:

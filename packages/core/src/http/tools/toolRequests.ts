@@ -65,23 +65,17 @@ const onlyTeamOf = (principal: Principal): string | undefined => {
   return teams.length === 1 && teams[0] !== "*" ? teams[0] : undefined
 }
 
-interface AuthorizedEntry {
-  readonly principal: Principal
-  readonly team: Team
-  readonly key: ArtifactKey
-}
-
 /**
  * Authenticates the request and checks its token may act on the entry's team
  * (or, when the URL names none, on the one team the token is bound to), and
  * that the team's cache is open for it.
  */
-export const authorizeEntry: (
+export const authorizeEntry = Effect.fnUntraced(function*(
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
   entry: ToolEntry,
   permission: Permission
-) => Effect.Effect<AuthorizedEntry, ApiError> = Effect.fnUntraced(function*(services, request, entry, permission) {
+): Effect.fn.Return<{ readonly principal: Principal; readonly team: Team; readonly key: ArtifactKey }, ApiError> {
   const principal = yield* authenticate(services, request)
   const teamRef = entry.team ?? onlyTeamOf(principal)
   if (teamRef === undefined) {
@@ -100,7 +94,7 @@ export const readEntry = (
   request: HttpServerRequest.HttpServerRequest,
   entry: ToolEntry,
   missing: HttpServerResponse.HttpServerResponse
-): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> =>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError, Scope.Scope> =>
   Effect.flatMap(authorizeEntry(services, request, entry, "read"), ({ key, principal, team }) =>
     serveArtifact(services, request, { team, principal, key, data: { tool: entry.tool }, missing: Effect.succeed(missing) }))
 
@@ -112,13 +106,13 @@ export interface WriteOptions {
 }
 
 /** PUT of an entry: streamed into storage within the budgets, or refused. */
-export const writeEntry: (
+export const writeEntry = Effect.fnUntraced(function*(
   services: Services,
   store: (request: HttpServerRequest.HttpServerRequest, target: UploadTarget) => Effect.Effect<void, ApiError, Scope.Scope>,
   request: HttpServerRequest.HttpServerRequest,
   entry: ToolEntry,
-  options?: WriteOptions
-) => Effect.Effect<void, ApiError> = Effect.fnUntraced(function*(services, store, request, entry, options = {}) {
+  options: WriteOptions = {}
+): Effect.fn.Return<void, ApiError, Scope.Scope> {
   const { key, principal, team } = yield* authorizeEntry(services, request, entry, "write")
   const size = yield* contentLength(request, services.config.maxArtifactBytes)
   if (options.writeOnce === true) {
@@ -139,11 +133,11 @@ export const writeEntry: (
 }, Effect.scoped)
 
 /** DELETE of an entry (ccache): `true` when there was one. Needs a token that may write. */
-export const deleteEntry: (
+export const deleteEntry = Effect.fnUntraced(function*(
   services: Services,
   request: HttpServerRequest.HttpServerRequest,
   entry: ToolEntry
-) => Effect.Effect<boolean, ApiError> = Effect.fnUntraced(function*(services, request, entry) {
+): Effect.fn.Return<boolean, ApiError> {
   const { key, principal, team } = yield* authorizeEntry(services, request, entry, "write")
   const deleted = yield* services.storage.delete(key).pipe(Effect.catchTag("StorageError", storageFailure("delete the artifact")))
   if (!deleted) return false
@@ -189,10 +183,15 @@ export const challengingErrors: ErrorAnswer = (error, requestId) =>
  */
 export const toolRoute = (
   address: Effect.Effect<ToolEntry, ApiError, HttpRouter.RouteContext>,
-  handle: (entry: ToolEntry, request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError>,
+  handle: (
+    entry: ToolEntry,
+    request: HttpServerRequest.HttpServerRequest
+  ) => Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError, Scope.Scope>,
   answer: ErrorAnswer = plainErrors
 ) =>
-(request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpRouter.RouteContext> =>
+(
+  request: HttpServerRequest.HttpServerRequest
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpRouter.RouteContext | Scope.Scope> =>
   Effect.flatMap(address, (entry) => handle(entry, withBearerCredentials(request))).pipe(
     Effect.catchTag("ApiError", (error) => Effect.flatMap(RequestState, ({ requestId }) => answer(error, requestId)))
   )
