@@ -12,7 +12,7 @@ import { eventLoopReads, threadPoolReads } from "./fileIo.ts"
 import { isLocalFileSystem } from "./localFileSystem.ts"
 import { prepareDirectory, removeStaleTempFiles } from "./prepareDirectory.ts"
 import { readArtifact, readArtifactInfo } from "./readArtifact.ts"
-import { writeArtifact } from "./writeArtifact.ts"
+import { smallArtifactLimit, writeArtifact, writeSmallArtifact } from "./writeArtifact.ts"
 
 export interface FsStorageOptions {
   /** Where artifacts are stored; created if missing. Several processes may share it. */
@@ -45,6 +45,15 @@ export interface FsStorageOptions {
    * request (`layer` looks; `make`, which does not, defaults to `false`).
    */
   readonly syncReads?: boolean
+  /**
+   * Whether an upload of at most 64 KiB is collected and then created,
+   * written and renamed into place with synchronous calls, for the same
+   * reason as `syncReads`: on a local file system each takes microseconds to
+   * tens of them, and saves a thread-pool round trip as costly. Larger
+   * uploads always stream through the thread pool. Never with `fsync`, which
+   * can take milliseconds. Default: as `syncReads`.
+   */
+  readonly syncWrites?: boolean
 }
 
 /** An `ArtifactStorage` on a directory, with what it has found there. */
@@ -59,15 +68,21 @@ export interface FsStorageShape extends ArtifactStorageShape {
  * says) is a miss for get, head and list alike: it is removed, logged once
  * and counted in `corruptEntries`. File-system failures stay StorageErrors.
  */
-export const make = (root: string, options: Pick<FsStorageOptions, "fsync" | "syncReads"> = {}): FsStorageShape => {
+export const make = (
+  root: string,
+  options: Pick<FsStorageOptions, "fsync" | "syncReads" | "syncWrites"> = {}
+): FsStorageShape => {
   const fsync = options.fsync ?? false
   const corrupt = makeCorruptEntries()
   const reads = options.syncReads === true ? eventLoopReads : threadPoolReads
+  const syncWrites = (options.syncWrites ?? options.syncReads) === true && !fsync
   return {
     backend: "fs",
     put: (key, body, { metadata, size }) =>
       Effect.flatMap(Clock.currentTimeMillis, (createdAt) =>
-        writeArtifact(artifactPath(root, key), body, { size, createdAt, metadata }, { fsync })),
+        syncWrites && size <= smallArtifactLimit
+          ? writeSmallArtifact(artifactPath(root, key), body, { size, createdAt, metadata })
+          : writeArtifact(artifactPath(root, key), body, { size, createdAt, metadata }, { fsync })),
 
     get: (key) => {
       const path = artifactPath(root, key)

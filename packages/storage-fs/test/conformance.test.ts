@@ -10,7 +10,7 @@ import { Effect } from "effect"
 import { afterAll } from "vitest"
 
 /** The suite over a fresh directory, created here rather than in the layer so that the corruptions can reach the files. */
-const conformance = (name: string, options: Pick<FsStorageOptions, "fsync" | "syncReads">) => {
+const conformance = (name: string, options: Pick<FsStorageOptions, "fsync" | "syncReads" | "syncWrites">) => {
   const directory = mkdtempSync(join(tmpdir(), "hoard-fs-conformance-"))
   afterAll(() => rmSync(directory, { recursive: true, force: true }))
 
@@ -36,5 +36,6 @@ const conformance = (name: string, options: Pick<FsStorageOptions, "fsync" | "sy
 conformance("FsStorage", { fsync: true })
 // Without fsync (the default) a crash can leave a short or damaged file behind: corrupt.test.ts has what it would look like.
 conformance("FsStorage without fsync", { fsync: false })
-// The tmp directory is local, so the two above find and read artifacts' starts on the event loop; here the thread pool does.
-conformance("FsStorage with thread-pool reads", { fsync: false, syncReads: false })
+// The tmp directory is local, so the two above find and read artifacts' starts on the event loop, and the second
+// writes small artifacts there too; here the thread pool does both.
+conformance("FsStorage with thread-pool reads and writes", { fsync: false, syncReads: false })

@@ -101,8 +101,9 @@ describe("FsStorage layout", () => {
       const namespace = randomNamespace()
       const bytes = randomBytes(100)
       yield* storage.put({ namespace, hash: "aa11" as ArtifactHash }, chunked(bytes), { size: 100, metadata: { durationMs: 1 } })
+      // Larger than the 64 KiB that are collected before they are written, so that it streams into a temp file.
       const fiber = yield* storage.put({ namespace, hash: "aa22" as ArtifactHash }, Stream.concat(chunked(bytes), Stream.never), {
-        size: 1000,
+        size: 1024 * 1024,
         metadata: { durationMs: 1 }
       }).pipe(Effect.forkChild)
       yield* Effect.sleep("100 millis")
