@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Effect } from "effect"
+import { Context, Effect } from "effect"
 import { HttpMiddleware } from "effect/http"
 import type { Scope } from "effect"
-import { basePathMatcher, makeHoardApp, quietRoutes, UploadBodyReader } from "@hoard/core"
+import { basePathMatcher, makeHoardApp, quietRoutes, requestBaseContext, UploadBodyReader } from "@hoard/core"
 import type { HoardAppOptions, HoardServices } from "@hoard/core"
 import { nodeUploadBody } from "./uploadBody.ts"
 
@@ -42,8 +42,11 @@ export const makeNodeHandler: (options?: NodeHandlerOptions) => Effect.Effect<No
     const relative = relativeToBase(request.url)
     return relative !== undefined && quietRoutes.has(relative.split("?", 1)[0]!)
   }
+  // makeHandler runs each request in the context it is made in.
   const handle = yield* NodeHttpServer.makeHandler(app, { scope }).pipe(
-    Effect.provideService(HttpMiddleware.TracerDisabledWhen, untraced)
+    Effect.updateContext((context: Context.Context<Scope.Scope | HoardServices>) =>
+      requestBaseContext(Context.add(context, HttpMiddleware.TracerDisabledWhen, untraced))
+    )
   )
   const bodyTimeoutMillis = options.bodyTimeoutMillis ?? 30_000
   const handler: NodeRequestHandler = (request, response, next) => {

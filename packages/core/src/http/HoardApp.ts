@@ -47,6 +47,15 @@ export type HoardHttpApp = Effect.Effect<
 >
 
 /**
+ * The context a transport runs every request in, made once from the services
+ * it was built with (the embedder's logger, log level and tracer among them).
+ * Flattened, because each request adds its own services on top, and a context
+ * more than 8 additions deep is copied whole on the next one.
+ */
+export const requestBaseContext = <R>(context: Context.Context<R>): Context.Context<R> =>
+  Context.makeUnsafe(context.mapUnsafe)
+
+/**
  * Every route Hoard serves: the turbo protocol, the other build tools'
  * protocols, the management API, the API docs and the probes. The protocols
  * share one uploader, so its limits hold across all of them.

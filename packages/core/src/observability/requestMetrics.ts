@@ -1,4 +1,5 @@
 import { Effect, Metric } from "effect"
+import { labelledCounter, labelledHistogram } from "./metrics.ts"
 
 /**
  * Request metrics, labelled by the route's template (never the raw URL, so
@@ -9,24 +10,27 @@ import { Effect, Metric } from "effect"
 
 export const unmatchedRoute = "unmatched"
 
-export const requestsTotal = Metric.counter("hoard_http_requests_total", {
-  description: "HTTP requests answered, by method, route template and status",
-  incremental: true
-})
+const requestsDescription = "HTTP requests answered, by method, route template and status"
+const durationDescription = "Time from a request's arrival until its response was sent, by method and route template"
+// 1 ms (a hit from memory) to a minute (a large upload).
+const durationBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+const requestBytesDescription = "Request body bytes received (as declared by Content-Length), by method and route template"
+const responseBytesDescription = "Response body bytes sent (as declared by the response), by method and route template"
+
+export const requestsTotal = Metric.counter("hoard_http_requests_total", { description: requestsDescription, incremental: true })
 
 export const requestDuration = Metric.histogram("hoard_http_request_duration_seconds", {
-  description: "Time from a request's arrival until its response was sent, by method and route template",
-  // 1 ms (a hit from memory) to a minute (a large upload).
-  boundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+  description: durationDescription,
+  boundaries: durationBoundaries
 })
 
 export const requestBytesTotal = Metric.counter("hoard_http_request_bytes_total", {
-  description: "Request body bytes received (as declared by Content-Length), by method and route template",
+  description: requestBytesDescription,
   incremental: true
 })
 
 export const responseBytesTotal = Metric.counter("hoard_http_response_bytes_total", {
-  description: "Response body bytes sent (as declared by the response), by method and route template",
+  description: responseBytesDescription,
   incremental: true
 })
 
@@ -54,8 +58,12 @@ interface Series {
   readonly bytesOut: Metric.Metric<number, unknown>
 }
 
-// The labelled metrics, made once per method/route/status: labelling copies
-// the attributes into a new context on every update, so reuse matters.
+// The series of the metrics above, made once per method/route/status with their labels (see `labelled`).
+const requestsBy = labelledCounter(requestsTotal.id, requestsDescription)
+const durationBy = labelledHistogram(requestDuration.id, durationDescription, durationBoundaries)
+const requestBytesBy = labelledCounter(requestBytesTotal.id, requestBytesDescription)
+const responseBytesBy = labelledCounter(responseBytesTotal.id, responseBytesDescription)
+
 const seriesCache = new Map<string, Series>()
 const seriesOf = (method: string, route: string, status: number): Series => {
   const key = `${method} ${route} ${status}`
@@ -63,10 +71,10 @@ const seriesOf = (method: string, route: string, status: number): Series => {
   if (series === undefined) {
     const byRoute = { method, route }
     series = {
-      requests: Metric.withAttributes(requestsTotal, { ...byRoute, status: String(status) }),
-      duration: Metric.withAttributes(requestDuration, byRoute),
-      bytesIn: Metric.withAttributes(requestBytesTotal, byRoute),
-      bytesOut: Metric.withAttributes(responseBytesTotal, byRoute)
+      requests: requestsBy({ ...byRoute, status: String(status) }),
+      duration: durationBy(byRoute),
+      bytesIn: requestBytesBy(byRoute),
+      bytesOut: responseBytesBy(byRoute)
     }
     seriesCache.set(key, series)
   }
