@@ -14,7 +14,7 @@ import type { BodyReader } from "./body.ts"
 import { recordActivity } from "./RequestContext.ts"
 import { Services } from "./Services.ts"
 import { makeStorageBudget } from "./StorageBudget.ts"
-import { requireMinimumRate } from "./uploadRate.ts"
+import { withMinimumRate } from "./uploadRate.ts"
 import { makeUploadSlots } from "./uploadSlots.ts"
 
 /** One upload, authorised and addressed: what `storeUpload` stores and records. */
@@ -53,8 +53,11 @@ export const makeUploader = (services: Services, readBody: BodyReader): Uploader
     yield* budget.admit(team, size)
     yield* slots.acquire(principal.tokenName)
     yield* recordActivity(services, request, { type: "artifact.upload_started", team, principal, data })
-    const body = requireMinimumRate(uploadBody(request, readBody), minimumRate)
-    yield* services.storage.put(key, check === undefined ? body : check(body), { size, metadata }).pipe(
+    yield* withMinimumRate(
+      uploadBody(request, readBody),
+      minimumRate,
+      (body) => services.storage.put(key, check === undefined ? body : check(body), { size, metadata })
+    ).pipe(
       Effect.onExit((exit) =>
         Exit.isSuccess(exit)
           ? Effect.sync(() => services.usage.added(team, size)).pipe(

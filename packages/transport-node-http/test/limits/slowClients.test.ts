@@ -67,6 +67,18 @@ describe("uploads slower than the minimum rate", () => {
     expect(await head(server, hash)).toBe(404)
   })
 
+  it("a small upload (collected whole before it is written) that stalls is cut off within the window too", async () => {
+    const hash = randomHash()
+    const connection = await startUpload(server, hash, tokens[0], 1_000, 10)
+    try {
+      expect(await within(connection.closed, 6_000)).toBeDefined()
+      expect(statusOf(connection.received())).toBe(408)
+    } finally {
+      connection.socket.destroy()
+    }
+    expect(await head(server, hash)).toBe(404)
+  })
+
   it("a fast upload on the same server is stored", async () => {
     const hash = randomHash()
     const response = await put(server, hash, tokens[0], randomBytes(2 * 1024 * 1024))
