@@ -12,7 +12,8 @@ import { eventLoopReads, threadPoolReads } from "./fileIo.ts"
 import { isLocalFileSystem } from "./localFileSystem.ts"
 import { prepareDirectory, removeStaleTempFiles } from "./prepareDirectory.ts"
 import { readArtifact, readArtifactInfo } from "./readArtifact.ts"
-import { smallArtifactLimit, writeArtifact, writeSmallArtifact } from "./writeArtifact.ts"
+import { writeArtifact } from "./writeArtifact.ts"
+import { smallArtifactLimit, writeSmallArtifact } from "./writeSmallArtifact.ts"
 
 export interface FsStorageOptions {
   /** Where artifacts are stored; created if missing. Several processes may share it. */

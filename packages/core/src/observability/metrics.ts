@@ -1,5 +1,6 @@
 import { Effect, Metric, Stream } from "effect"
 import type { Context } from "effect"
+import { labelled, labelledCounter, labelledHistogram } from "./labelled.ts"
 
 /**
  * What the cache does, as Effect metrics (`PrometheusMetrics.format()`
@@ -8,35 +9,6 @@ import type { Context } from "effect"
  * Labels come from closed sets; team labels are bounded (`TeamLabels`), and
  * the functions below take the label, not the team.
  */
-
-type Labels = Readonly<Record<string, string>>
-
-/**
- * One metric per label set, made with its attributes once and reused.
- * `Metric.withAttributes` would instead add the attributes to the context on
- * every update, a context copy per request on the hot path. The series is
- * the same either way (name, description and attributes make its key).
- */
-const labelled = <I, S>(make: (attributes: Labels) => Metric.Metric<I, S>) => {
-  const cache = new Map<string, Metric.Metric<I, S>>()
-  return (attributes: Labels): Metric.Metric<I, S> => {
-    const key = Object.values(attributes).join("\u0000")
-    let found = cache.get(key)
-    if (found === undefined) {
-      found = make(attributes)
-      cache.set(key, found)
-    }
-    return found
-  }
-}
-
-/** An incremental counter, by label set. */
-export const labelledCounter = (name: string, description: string) =>
-  labelled((attributes) => Metric.counter(name, { description, incremental: true, attributes }))
-
-/** A histogram, by label set. */
-export const labelledHistogram = (name: string, description: string, boundaries: ReadonlyArray<number>) =>
-  labelled((attributes) => Metric.histogram(name, { description, boundaries, attributes }))
 
 const count = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
 
@@ -94,7 +66,8 @@ const storageDuration = labelledHistogram(
   seconds
 )
 
-const storageErrors = labelledCounter("hoard_storage_operation_errors_total",
+const storageErrors = labelledCounter(
+  "hoard_storage_operation_errors_total",
   "Storage calls that failed with a StorageError, by operation and backend"
 )
 

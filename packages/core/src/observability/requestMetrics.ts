@@ -1,5 +1,5 @@
 import { Effect, Metric } from "effect"
-import { labelledCounter, labelledHistogram } from "./metrics.ts"
+import { labelledCounter, labelledHistogram } from "./labelled.ts"
 
 /**
  * Request metrics, labelled by the route's template (never the raw URL, so
