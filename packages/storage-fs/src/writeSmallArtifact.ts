@@ -8,7 +8,7 @@ import { encodeHeader, encodeTrailer } from "./header.ts"
 import { tempPathBeside } from "./layout.ts"
 import { afterWritten, byteLengthOf, longerThanDeclared, shorterThanDeclared } from "./writeArtifact.ts"
 
-/** `makeDirectory`, with synchronous calls. */
+/** `mkdir -p` a level at a time, as `makeDirectory` in writeArtifact.ts (which says why), with synchronous calls. */
 const makeDirectorySync = (directory: string): void => {
   try {
     mkdirSync(directory)
