@@ -1,10 +1,11 @@
-import { mkdir, open, rename, unlink } from "node:fs/promises"
+import { open, rename, unlink } from "node:fs/promises"
 import type { FileHandle } from "node:fs/promises"
 import { dirname } from "node:path"
 import { StorageError } from "@hoard/core"
 import type { ArtifactInfo } from "@hoard/core"
 import { Effect, Stream } from "effect"
 import { crc32 } from "./crc32.ts"
+import { makeDirectory } from "./directories.ts"
 import { errorCode, ioError } from "./errors.ts"
 import { encodeHeader, encodeTrailer } from "./header.ts"
 import { tempPathBeside } from "./layout.ts"
@@ -27,34 +28,12 @@ const createTemp = async (directory: string): Promise<TempFile> => {
   }
 }
 
-/**
- * `mkdir -p`, one level at a time: Node's recursive `mkdir` reports a
- * read-only file system (EROFS) or a denied parent (EACCES) as ENOENT
- * (nodejs/node#47098), which would send the operator looking for the wrong cause.
- */
-const makeDirectory = async (directory: string): Promise<void> => {
-  try {
-    await mkdir(directory)
-  } catch (error) {
-    const code = errorCode(error)
-    if (code === "EEXIST") return
-    if (code !== "ENOENT" || dirname(directory) === directory) throw error
-    await makeDirectory(dirname(directory))
-    await mkdir(directory).catch((again: unknown) => {
-      if (errorCode(again) !== "EEXIST") throw again
-    })
-  }
-}
-
 const discardTemp = async (temp: TempFile): Promise<void> => {
   if (!temp.closed) await temp.handle.close().catch(() => undefined)
   await unlink(temp.path).catch(() => undefined)
 }
 
-export const byteLengthOf = (buffers: ReadonlyArray<Uint8Array>): number =>
-  buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0)
-
-/** What is left of `buffers` once their first `written` bytes are written. */
+/** What is left of `buffers` once their first `written` bytes are written (empty buffers dropped). */
 export const afterWritten = (buffers: ReadonlyArray<Uint8Array>, written: number): Array<Uint8Array> => {
   let skip = written
   const rest: Array<Uint8Array> = []
@@ -70,11 +49,8 @@ export const afterWritten = (buffers: ReadonlyArray<Uint8Array>, written: number
 
 /** Writes all of `buffers` at the current position, resuming after a partial write. */
 const writeFully = async (handle: FileHandle, buffers: ReadonlyArray<Uint8Array>): Promise<void> => {
-  let pending = buffers
-  let remaining = byteLengthOf(pending)
-  while (remaining > 0) {
-    const { bytesWritten } = await handle.writev(pending as Array<Uint8Array>)
-    remaining -= bytesWritten
+  for (let pending = afterWritten(buffers, 0); pending.length > 0;) {
+    const { bytesWritten } = await handle.writev(pending)
     pending = afterWritten(pending, bytesWritten)
   }
 }

@@ -1,29 +1,13 @@
-import { closeSync, mkdirSync, openSync, renameSync, unlinkSync, writevSync } from "node:fs"
+import { closeSync, openSync, renameSync, unlinkSync, writevSync } from "node:fs"
 import { dirname } from "node:path"
 import type { ArtifactInfo, StorageError } from "@hoard/core"
 import { Effect, Stream } from "effect"
 import { crc32 } from "./crc32.ts"
+import { makeDirectorySync } from "./directories.ts"
 import { errorCode, ioError } from "./errors.ts"
 import { encodeHeader, encodeTrailer } from "./header.ts"
 import { tempPathBeside } from "./layout.ts"
-import { afterWritten, byteLengthOf, longerThanDeclared, shorterThanDeclared } from "./writeArtifact.ts"
-
-/** `mkdir -p` a level at a time, as `makeDirectory` in writeArtifact.ts (which says why), with synchronous calls. */
-const makeDirectorySync = (directory: string): void => {
-  try {
-    mkdirSync(directory)
-  } catch (error) {
-    const code = errorCode(error)
-    if (code === "EEXIST") return
-    if (code !== "ENOENT" || dirname(directory) === directory) throw error
-    makeDirectorySync(dirname(directory))
-    try {
-      mkdirSync(directory)
-    } catch (again) {
-      if (errorCode(again) !== "EEXIST") throw again
-    }
-  }
-}
+import { afterWritten, longerThanDeclared, shorterThanDeclared } from "./writeArtifact.ts"
 
 /**
  * Writes `buffers` to a temp file beside `target` and renames it over
@@ -42,12 +26,8 @@ const writeWholeSync = (target: string, buffers: ReadonlyArray<Uint8Array>): voi
     fd = openSync(path, "wx")
   }
   try {
-    let pending = buffers
-    let remaining = byteLengthOf(pending)
-    while (remaining > 0) {
-      const written = writevSync(fd, pending as Array<Uint8Array>)
-      remaining -= written
-      pending = afterWritten(pending, written)
+    for (let pending = afterWritten(buffers, 0); pending.length > 0;) {
+      pending = afterWritten(pending, writevSync(fd, pending))
     }
   } catch (error) {
     closeQuietlySync(fd)

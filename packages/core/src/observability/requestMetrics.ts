@@ -64,6 +64,7 @@ const durationBy = labelledHistogram(requestDuration.id, durationDescription, du
 const requestBytesBy = labelledCounter(requestBytesTotal.id, requestBytesDescription)
 const responseBytesBy = labelledCounter(responseBytesTotal.id, responseBytesDescription)
 
+// The four together by method, route and status: one lookup per request instead of four.
 const seriesCache = new Map<string, Series>()
 const seriesOf = (method: string, route: string, status: number): Series => {
   const key = `${method} ${route} ${status}`
