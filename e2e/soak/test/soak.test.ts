@@ -8,7 +8,7 @@ import { KiB } from "../../../bench/src/units.ts"
 /**
  * A short `pnpm soak` (bench/src/soak): a real `hoard serve` under the mixed
  * turbo traffic for 200 s. Over the last two minutes its RSS and V8's
- * committed heap must stay flat (< 3 and < 1 MiB/min, Theil–Sen over 3 s
+ * committed heap must stay flat (< 5 and < 1 MiB/min, Theil–Sen over 3 s
  * samples), its fds too, and every answer must be the expected one. The heap
  * is checked as well because RSS alone missed a deliberate ~4 MiB/min heap
  * leak in one of two runs: pages V8 and malloc gave back elsewhere offset it.
@@ -53,9 +53,12 @@ describe("hoard serve under steady mixed load", () => {
     const failures = soakFailures(result, {
       // RSS also moves with what the machine's other processes do to the page
       // cache and allocator (+1.6 MiB/min with a flat heap when run beside the
-      // whole suite); a leak of the kind this guards against grew 24 MiB/min.
-      // The committed heap is the exact signal, and it is held to 1 MiB/min.
-      maxSlopeMiBPerMin: 3,
+      // whole suite), and it is still settling in this window: in one CI run
+      // it read +3.46 MiB/min (197 → 203 MiB) with `heapTotal` flat; a 400 s
+      // run of the same load rose as far (197 → 206 MiB) by 270 s and stayed
+      // there. A leak of the kind this guards against grew 24 MiB/min. The
+      // committed heap is the exact signal, and it is held to 1 MiB/min.
+      maxSlopeMiBPerMin: 5,
       maxHeapSlopeMiBPerMin: 1,
       maxFdGrowth: 5,
       maxFdSpread: 2 * concurrency + 16
