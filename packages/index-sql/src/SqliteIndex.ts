@@ -1,10 +1,11 @@
 /**
  * The cache index in a SQLite file, on Node's built-in `node:sqlite`: the
  * embedded default, for one replica. The schema is migrated when the layer
- * is built.
+ * is built. Writes to a file run on a writer thread with its own connection
+ * (sqlite/writerThread.ts), reads on the calling thread.
  */
 import { CacheIndex } from "@hoard/core"
-import type { IndexError } from "@hoard/core"
+import type { CacheIndexShape, IndexError } from "@hoard/core"
 import { Effect, Layer } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import { SqlClient } from "effect/sql/SqlClient"
@@ -14,10 +15,20 @@ import { indexError } from "./internal/errors.ts"
 import { migrate } from "./schema/migrations.ts"
 import * as SqlCacheIndex from "./SqlCacheIndex.ts"
 import * as SqliteClient from "./sqlite/SqliteClient.ts"
+import { writeOperations } from "./sqlite/writerProtocol.ts"
+import * as WriterThread from "./sqlite/writerThreadClient.ts"
 
 export interface SqliteIndexOptions {
   /** The database file (its directory is created), or `:memory:`. */
   readonly filename: string
+  /**
+   * Apply writes on a writer thread (default for a file): `node:sqlite` runs
+   * a statement to its end before the thread can do anything else, so on the
+   * main thread a batch of writes holds up every request for milliseconds.
+   * `false` writes on the calling thread. An in-memory database is never
+   * shared with a thread.
+   */
+  readonly writerThread?: boolean
 }
 
 const inMemory = (filename: string): boolean => filename === ":memory:" || filename === ""
@@ -27,6 +38,12 @@ const makeParentDirectory = (filename: string) =>
     try: () => void (inMemory(filename) || mkdirSync(dirname(filename), { recursive: true })),
     catch: indexError("open", `cannot create the directory of the SQLite index ${filename}`)
   })
+
+/** The index's write operations, each forwarded to the writer thread. */
+const threadWrites = (thread: WriterThread.WriterThread): Pick<CacheIndexShape, typeof writeOperations[number]> =>
+  Object.fromEntries(
+    writeOperations.map((operation) => [operation, (...args: ReadonlyArray<unknown>) => thread.call(operation, args)])
+  ) as unknown as Pick<CacheIndexShape, typeof writeOperations[number]>
 
 export const layer = (options: SqliteIndexOptions): Layer.Layer<CacheIndex, IndexError> =>
   Layer.effect(
@@ -40,6 +57,9 @@ export const layer = (options: SqliteIndexOptions): Layer.Layer<CacheIndex, Inde
         Effect.mapError(indexError("migrate", `cannot migrate the SQLite index ${options.filename}`)),
         Effect.provideService(SqlClient, client)
       )
-      return yield* Effect.provideService(SqlCacheIndex.make, SqlClient, client)
+      const index = yield* Effect.provideService(SqlCacheIndex.make, SqlClient, client)
+      if (inMemory(options.filename) || options.writerThread === false) return index
+      const thread = yield* WriterThread.make(options.filename)
+      return CacheIndex.of({ ...index, ...threadWrites(thread) })
     })
   ).pipe(Layer.provide(Reactivity.layer))
