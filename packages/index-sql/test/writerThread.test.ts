@@ -17,7 +17,7 @@ let files = 0
 /** A migrated index file, and its writer thread. */
 const migratedFile = Effect.gen(function*() {
   const filename = join(dir, `index-${files++}.db`)
-  yield* Effect.scoped(Effect.provide(Effect.flatMap(CacheIndex, () => Effect.void), SqliteIndex.layer({ filename, writerThread: false })))
+  yield* Effect.scoped(Effect.provide(Effect.flatMap(CacheIndex, () => Effect.void), SqliteIndex.layer({ filename })))
   return filename
 })
 
@@ -32,7 +32,7 @@ describe("SqliteIndex's writer thread", () => {
       expect(yield* index.usage("t")).toEqual({ bytes: 10, count: 10 })
       expect(yield* index.tryLease("evictor", "me", 60_000, 1_000)).toBe(true)
       expect(yield* index.tryLease("evictor", "other", 60_000, 2_000)).toBe(false)
-    }).pipe(Effect.provide(SqliteIndex.layer({ filename: join(dir, `index-${files++}.db`) }))))
+    }).pipe(Effect.provide(SqliteIndex.layer({ filename: join(dir, `index-${files++}.db`), writerThread: true }))))
 
   it.live("a failed write is an IndexError from the thread, and the thread goes on", () =>
     Effect.gen(function*() {
@@ -64,7 +64,7 @@ describe("SqliteIndex's writer thread", () => {
       yield* thread.call("write", [uploads(20_000, 3)])
       const usage = yield* Effect.provide(
         Effect.flatMap(CacheIndex, (index) => index.usage("t")),
-        SqliteIndex.layer({ filename, writerThread: false })
+        SqliteIndex.layer({ filename })
       )
       // The interrupted batch was one transaction: none of it or all of it.
       expect([3, 20_003]).toContain(usage.count)
