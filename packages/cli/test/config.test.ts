@@ -474,4 +474,18 @@ describe("observability settings", () => {
       const bad = yield* Effect.flip(resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_FSYNC: "sometimes" }, {}))
       assert.strictEqual(bad.message, `invalid HOARD_FSYNC "sometimes": fsync is on or off`)
     }))
+
+  it.effect("index writer thread: off by default; on from a flag, HOARD_INDEX_WRITER_THREAD or the config file; the banner says so", () =>
+    Effect.gen(function*() {
+      const writerThread = (config: { readonly indexWriterThread: boolean }) => config.indexWriterThread
+      assert.strictEqual(writerThread(yield* resolveServeConfig({ ...noFlags, storage: "memory" }, {}, {})), false)
+      assert.strictEqual(writerThread(yield* resolveServeConfig({ ...noFlags, storage: "memory", indexWriterThread: "on" }, {}, {})), true)
+      assert.strictEqual(writerThread(yield* resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_INDEX_WRITER_THREAD: "on" }, {})), true)
+      assert.strictEqual(writerThread(yield* resolveServeConfig({ ...noFlags, storage: "memory" }, {}, { indexWriterThread: "on" })), true)
+      const bad = yield* Effect.flip(resolveServeConfig({ ...noFlags, storage: "memory" }, { HOARD_INDEX_WRITER_THREAD: "yes" }, {}))
+      assert.strictEqual(bad.message, `invalid HOARD_INDEX_WRITER_THREAD "yes": the index writer thread is on or off`)
+      const threaded = yield* indexFromSpec("sqlite:rel/hoard.db", { writerThread: true })
+      assert.strictEqual(threaded.description, `sqlite ${resolve("rel/hoard.db")} (writer thread)`)
+      assert.strictEqual((yield* indexFromSpec("sqlite::memory:", { writerThread: true })).description, "sqlite in memory (lost at exit)")
+    }))
 })

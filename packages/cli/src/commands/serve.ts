@@ -62,6 +62,7 @@ const flags = {
   logFormat: flag("logFormat", "Log lines as json (one object a line) or pretty"),
   accessLog: flag("accessLog", "One info log line per request (method, route, status, bytes, duration, request id, team, token name): on or off"),
   fsync: flag("fsync", "Directory storage: flush each upload to disk before answering it, so it survives a power loss: on or off (off is faster; a file a crash tears fails its length or CRC-32 check and is a miss)"),
+  indexWriterThread: flag("indexWriterThread", "SQLite index: apply its writes on a thread of its own, so that a batch of them never holds up requests: on or off (on costs 60–100 MiB of memory; worth it on a busy server with a core to spare)"),
   metricsPort: flag("metricsPort", "Serve Prometheus /metrics without auth on this second port, same host"),
   metricsToken: flag("metricsToken", "Serve Prometheus /metrics on the main port to this bearer token only"),
   otlpEndpoint: flag("otlpEndpoint", "Export a span per request (OTLP/HTTP JSON) to this collector base URL; traces go to <url>/v1/traces, service name from OTEL_SERVICE_NAME (default hoard)")
@@ -131,12 +132,13 @@ export const serveCommand = Command.make("serve", flags, Effect.fnUntraced(funct
     logFormat: Option.getOrUndefined(input.logFormat),
     accessLog: Option.getOrUndefined(input.accessLog),
     fsync: Option.getOrUndefined(input.fsync),
+    indexWriterThread: Option.getOrUndefined(input.indexWriterThread),
     metricsPort: Option.getOrUndefined(input.metricsPort),
     metricsToken: Option.getOrUndefined(input.metricsToken),
     otlpEndpoint: Option.getOrUndefined(input.otlpEndpoint)
   }, process.env)
   const storage = yield* storageFromSpec(loaded.storage, process.env, { fsync: loaded.fsync })
-  const index = yield* indexFromSpec(loaded.index)
+  const index = yield* indexFromSpec(loaded.index, { writerThread: loaded.indexWriterThread })
   const config = yield* withStoredBytes(loaded, index.layer)
   const tokens = yield* resolveTokens(config)
 

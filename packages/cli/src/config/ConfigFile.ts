@@ -86,6 +86,7 @@ export const ConfigFile = Schema.Struct({
   logFormat: Schema.optionalKey(fields.logFormat),
   accessLog: Schema.optionalKey(fields.accessLog),
   fsync: Schema.optionalKey(fields.fsync),
+  indexWriterThread: Schema.optionalKey(fields.indexWriterThread),
   metricsPort: Schema.optionalKey(fields.metricsPort),
   metricsToken: Schema.optionalKey(fields.metricsToken),
   otlpEndpoint: Schema.optionalKey(fields.otlpEndpoint)

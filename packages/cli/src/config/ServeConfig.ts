@@ -35,6 +35,7 @@ export interface ServeFlags {
   readonly logFormat?: string | undefined
   readonly accessLog?: string | undefined
   readonly fsync?: string | undefined
+  readonly indexWriterThread?: string | undefined
   readonly metricsPort?: string | undefined
   readonly metricsToken?: string | undefined
   readonly otlpEndpoint?: string | undefined
@@ -100,6 +101,8 @@ export interface ServeConfig {
   readonly accessLog: boolean
   /** Directory storage fsyncs each upload before it counts as stored. */
   readonly fsync: boolean
+  /** A SQLite index applies its writes on a thread of its own. */
+  readonly indexWriterThread: boolean
   /** A second listener serving only `/metrics` without auth; none: not served there. */
   readonly metricsPort?: number | undefined
   /** `/metrics` on the main port behind this bearer token; none: not served there. */
@@ -143,6 +146,7 @@ const flagSource = (flags: ServeFlags): Source => ({
     logFormat: flags.logFormat,
     accessLog: flags.accessLog,
     fsync: flags.fsync,
+    indexWriterThread: flags.indexWriterThread,
     metricsPort: flags.metricsPort,
     metricsToken: flags.metricsToken,
     otlpEndpoint: flags.otlpEndpoint,
@@ -262,6 +266,10 @@ const settings = Config.all({
   logFormat: setting("logFormat", fields.logFormat).pipe(Config.withDefault(defaults.logFormat(process.stdout.isTTY === true))),
   accessLog: setting("accessLog", fields.accessLog).pipe(Config.map((value) => value === "on"), Config.withDefault(defaults.accessLog)),
   fsync: setting("fsync", fields.fsync).pipe(Config.map((value) => value === "on"), Config.withDefault(defaults.fsync)),
+  indexWriterThread: setting("indexWriterThread", fields.indexWriterThread).pipe(
+    Config.map((value) => value === "on"),
+    Config.withDefault(defaults.indexWriterThread)
+  ),
   metricsPort: Config.option(setting("metricsPort", fields.metricsPort)),
   metricsToken: Config.option(setting("metricsToken", Schema.Redacted(fields.metricsToken))),
   otlpEndpoint: Config.option(setting("otlpEndpoint", fields.otlpEndpoint))

@@ -17,15 +17,25 @@ export interface IndexChoice {
  * default is `sqlite:<data-dir>/hoard.db`; `sqlite::memory:` keeps it in
  * memory) or a `postgres://` / `postgresql://` URL.
  */
-export const indexFromSpec = (index: string | Redacted.Redacted<string>): Effect.Effect<IndexChoice, ConfigError> => {
+export interface IndexSettings {
+  /** A SQLite file: apply writes on a thread of its own (`--index-writer-thread`). */
+  readonly writerThread?: boolean | undefined
+}
+
+export const indexFromSpec = (
+  index: string | Redacted.Redacted<string>,
+  settings: IndexSettings = {}
+): Effect.Effect<IndexChoice, ConfigError> => {
   const spec = typeof index === "string" ? index : Redacted.value(index)
   if (spec.startsWith("sqlite:")) {
     const path = spec.slice("sqlite:".length)
     if (path === "") return Effect.fail(new ConfigError({ path: "index", message: "invalid index sqlite: give a file, e.g. sqlite:/var/lib/hoard/hoard.db" }))
     const filename = path === ":memory:" || isAbsolute(path) ? path : resolve(path)
     return Effect.succeed({
-      layer: SqliteIndex.layer({ filename }),
-      description: filename === ":memory:" ? "sqlite in memory (lost at exit)" : `sqlite ${filename}`
+      layer: SqliteIndex.layer({ filename, writerThread: settings.writerThread === true }),
+      description: filename === ":memory:"
+        ? "sqlite in memory (lost at exit)"
+        : `sqlite ${filename}${settings.writerThread === true ? " (writer thread)" : ""}`
     })
   }
   if (/^postgres(ql)?:\/\//iu.test(spec)) {
