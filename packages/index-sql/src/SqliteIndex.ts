@@ -16,6 +16,7 @@ import { migrate } from "./schema/migrations.ts"
 import * as SqlCacheIndex from "./SqlCacheIndex.ts"
 import * as SqliteClient from "./sqlite/SqliteClient.ts"
 import { writeOperations } from "./sqlite/writerProtocol.ts"
+import type { WriteOperation } from "./sqlite/writerProtocol.ts"
 import * as WriterThread from "./sqlite/writerThreadClient.ts"
 
 export interface SqliteIndexOptions {
@@ -42,10 +43,10 @@ const makeParentDirectory = (filename: string) =>
   })
 
 /** The index's write operations, each forwarded to the writer thread. */
-const threadWrites = (thread: WriterThread.WriterThread): Pick<CacheIndexShape, typeof writeOperations[number]> =>
+const threadWrites = (thread: WriterThread.WriterThread): Pick<CacheIndexShape, WriteOperation> =>
   Object.fromEntries(
     writeOperations.map((operation) => [operation, (...args: ReadonlyArray<unknown>) => thread.call(operation, args)])
-  ) as unknown as Pick<CacheIndexShape, typeof writeOperations[number]>
+  ) as unknown as Pick<CacheIndexShape, WriteOperation>
 
 export const layer = (options: SqliteIndexOptions): Layer.Layer<CacheIndex, IndexError> =>
   Layer.effect(
