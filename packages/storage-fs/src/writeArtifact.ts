@@ -49,7 +49,7 @@ export const afterWritten = (buffers: ReadonlyArray<Uint8Array>, written: number
 
 /** Writes all of `buffers` at the current position, resuming after a partial write. */
 const writeFully = async (handle: FileHandle, buffers: ReadonlyArray<Uint8Array>): Promise<void> => {
-  for (let pending = afterWritten(buffers, 0); pending.length > 0;) {
+  for (let pending = buffers; pending.length > 0;) {
     const { bytesWritten } = await handle.writev(pending)
     pending = afterWritten(pending, bytesWritten)
   }

@@ -26,7 +26,7 @@ const writeWholeSync = (target: string, buffers: ReadonlyArray<Uint8Array>): voi
     fd = openSync(path, "wx")
   }
   try {
-    for (let pending = afterWritten(buffers, 0); pending.length > 0;) {
+    for (let pending = buffers; pending.length > 0;) {
       pending = afterWritten(pending, writevSync(fd, pending))
     }
   } catch (error) {

@@ -31,11 +31,13 @@ export const indexFromSpec = (
     const path = spec.slice("sqlite:".length)
     if (path === "") return Effect.fail(new ConfigError({ path: "index", message: "invalid index sqlite: give a file, e.g. sqlite:/var/lib/hoard/hoard.db" }))
     const filename = path === ":memory:" || isAbsolute(path) ? path : resolve(path)
+    if (filename === ":memory:") {
+      return Effect.succeed({ layer: SqliteIndex.layer({ filename }), description: "sqlite in memory (lost at exit)" })
+    }
+    const writerThread = settings.writerThread === true
     return Effect.succeed({
-      layer: SqliteIndex.layer({ filename, writerThread: settings.writerThread === true }),
-      description: filename === ":memory:"
-        ? "sqlite in memory (lost at exit)"
-        : `sqlite ${filename}${settings.writerThread === true ? " (writer thread)" : ""}`
+      layer: SqliteIndex.layer({ filename, writerThread }),
+      description: `sqlite ${filename}${writerThread ? " (writer thread)" : ""}`
     })
   }
   if (/^postgres(ql)?:\/\//iu.test(spec)) {

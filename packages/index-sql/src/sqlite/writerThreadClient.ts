@@ -37,13 +37,12 @@ export const make = (filename: string): Effect.Effect<WriterThread, IndexError, 
   Effect.gen(function*() {
     const pending = new Map<number, Pending>()
     let nextId = 0
-    let current: { readonly worker: Worker; readonly ready: Promise<void> } | undefined
+    let current: Worker | undefined
     let closed = false
 
     const failPending = (message: string): void => {
       const calls = Array.from(pending.values())
       pending.clear()
-      current?.worker.unref()
       for (const call of calls) call.resume(Effect.fail(new IndexError({ operation: call.operation, message })))
     }
 
@@ -51,15 +50,16 @@ export const make = (filename: string): Effect.Effect<WriterThread, IndexError, 
       const call = pending.get(id)
       if (call === undefined) return // interrupted meanwhile
       pending.delete(id)
-      if (pending.size === 0) current?.worker.unref()
+      if (pending.size === 0) current?.unref()
       call.resume(outcome)
     }
 
-    const start = (): NonNullable<typeof current> => {
+    /** Starts a thread; its promise settles when the thread's connection is open, or could not be opened. */
+    const start = (): { readonly worker: Worker; readonly ready: Promise<void> } => {
       const worker = new Worker(threadUrl, { workerData: { filename } satisfies WriterThreadData })
       worker.unref()
       const stopped = (message: string): void => {
-        if (current?.worker !== worker) return
+        if (current !== worker) return
         current = undefined
         failPending(message)
       }
@@ -98,23 +98,23 @@ export const make = (filename: string): Effect.Effect<WriterThread, IndexError, 
         if (closed) {
           return resume(Effect.fail(new IndexError({ operation, message: "the SQLite index is closed" })))
         }
-        current ??= start()
+        const worker = current ??= start().worker
         const id = nextId++
-        if (pending.size === 0) current.worker.ref()
+        if (pending.size === 0) worker.ref()
         pending.set(id, { operation, resume })
         // Posted before the thread is ready, a call waits in its port.
-        current.worker.postMessage({ id, operation, args })
+        worker.postMessage({ id, operation, args })
         return Effect.sync(() => {
-          if (pending.delete(id) && pending.size === 0) current?.worker.unref()
+          if (pending.delete(id) && pending.size === 0) current?.unref()
         })
       })
 
     const terminate = Effect.promise(async () => {
-      await current?.worker.terminate()
+      await current?.terminate()
     })
 
     const first = start()
-    current = first
+    current = first.worker
     yield* Effect.tryPromise({
       try: () => first.ready,
       catch: (error) => new IndexError({ operation: "open", message: messageOf(error), cause: error })
@@ -125,7 +125,7 @@ export const make = (filename: string): Effect.Effect<WriterThread, IndexError, 
         const running = current
         current = undefined
         failPending("the SQLite index is closed")
-        return running === undefined ? Effect.void : Effect.promise(() => running.worker.terminate().then(() => undefined))
+        return running === undefined ? Effect.void : Effect.promise(() => running.terminate().then(() => undefined))
       })
     )
     return { call, terminate }
