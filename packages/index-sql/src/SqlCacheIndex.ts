@@ -82,6 +82,18 @@ interface RecordKey {
 
 const keyString = (teamId: string, hash: string): string => `${teamId}\u0000${hash}`
 
+/**
+ * How long the index remembers a removal, against reconciliation pages listed
+ * before it and applied after it (`applyStored`). A walk applies each page
+ * right after listing it, so a listing is stale for seconds; an hour covers
+ * a paused replica. Older removals are forgotten as new ones are written.
+ */
+const removalMemoryMs = 60 * 60 * 1000
+
+interface Removal extends RecordKey {
+  readonly removedAt: number
+}
+
 /** A registered upload that never ended reads as failed: its replica died. */
 const asRead = (record: IndexedArtifact, now: number): IndexedArtifact =>
   record.status === "registered" && record.updatedAt < now - staleUploadMs ? { ...record, status: "failed" } : record
@@ -161,6 +173,31 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     return records
   })
 
+  /** The last removal of each of these records that the index remembers. */
+  const loadRemovals = Effect.fnUntraced(function*(keys: ReadonlyArray<RecordKey>) {
+    const removals = new Map<string, number>()
+    for (const chunk of chunksOf(keys, 2)) {
+      const rows = yield* sql<Row>`SELECT team_id, hash, removed_at FROM artifact_removals WHERE ${keysIn(chunk)}`.unprepared
+      for (const row of rows) removals.set(keyString(String(row.team_id), String(row.hash)), Number(row.removed_at))
+    }
+    return removals
+  })
+
+  /** Remembers removals (a later one replaces an earlier), and forgets those `removalMemoryMs` older than the newest. */
+  const rememberRemovals = Effect.fnUntraced(function*(removals: ReadonlyArray<Removal>) {
+    let newest = 0
+    for (const removal of removals) newest = Math.max(newest, removal.removedAt)
+    for (const chunk of chunksOf(removals, 3)) {
+      yield* sql`INSERT INTO artifact_removals ${
+        sql.insert(rows(chunk.map(({ hash, removedAt, teamId }) => ({ team_id: teamId, hash, removed_at: removedAt }))))
+      }
+        ON CONFLICT (team_id, hash) DO UPDATE SET removed_at = CASE
+          WHEN excluded.removed_at > artifact_removals.removed_at THEN excluded.removed_at
+          ELSE artifact_removals.removed_at END`.unprepared
+    }
+    yield* sql`DELETE FROM artifact_removals WHERE removed_at < ${newest - removalMemoryMs}`.unprepared
+  })
+
   const deleteRecords = (keys: ReadonlyArray<RecordKey>) =>
     Effect.forEach(chunksOf(keys, 2), (chunk) => sql`DELETE FROM artifacts WHERE ${keysIn(chunk)}`.unprepared, {
       discard: true
@@ -223,6 +260,16 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     }
     const sortedKeys = Array.from(keys.keys()).sort().map((key) => keys.get(key)!)
     const before = sortedKeys.length > 0 ? yield* loadRecords(sortedKeys) : new Map<string, IndexedArtifact>()
+    // Reconciliation checks what it lists against the last removals (locked with the records).
+    const listed = effective.filter((write) => write._tag === "Stored")
+    const removedAt = listed.length > 0 ? yield* loadRemovals(listed) : new Map<string, number>()
+    const removals = new Map<string, Removal>()
+    const removedAtTime = (key: RecordKey, at: number) => {
+      const k = keyString(key.teamId, key.hash)
+      const latest = Math.max(at, removedAt.get(k) ?? at)
+      removedAt.set(k, latest)
+      removals.set(k, { teamId: key.teamId, hash: key.hash, removedAt: latest })
+    }
 
     // 3. Fold the batch, in array order, over records and rollups; count
     //    what eviction removes (a record the batch writes again still was evicted).
@@ -236,13 +283,14 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
         if (key === undefined) continue
         const k = keyString(key.teamId, key.hash)
         after.set(k, applyEvent(after.get(k), write.event))
+        if (write.event.event_type === "artifact.deleted") removedAtTime(key, write.event.created_at)
         continue
       }
       const k = keyString(write.teamId, write.hash)
       const record = after.get(k)
       switch (write._tag) {
         case "Stored":
-          after.set(k, applyStored(record, write))
+          after.set(k, applyStored(record, write, removedAt.get(k)))
           break
         case "Gone":
           after.set(k, applyGone(record, write))
@@ -253,6 +301,7 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
             usage.evicted(write.teamId, record.size ?? 0)
           }
           after.set(k, next)
+          removedAtTime(write, write.at)
           break
         }
       }
@@ -272,6 +321,7 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     }
     if (deleted.length > 0) yield* deleteRecords(deleted)
     if (changed.length > 0) yield* upsertRecords(changed)
+    if (removals.size > 0) yield* rememberRemovals(Array.from(removals.values()))
     yield* addRollups(rollups)
     const deltas = usage.result()
     if (deltas.length > 0) yield* addUsage(deltas)

@@ -50,8 +50,12 @@
  * the storage listing: `Stored` makes the record `success` with the stored
  * size and metadata (`updated_at` = `registered_at` = the stored `createdAt`
  * when absent) unless it is already `success` with that size and a newer
- * `updated_at`; `Gone` makes a `success` record `missing` when its
- * `updated_at` is before `at` (the time the walk started).
+ * `updated_at`, or the object was created at or before the artifact's last
+ * removal (`Removed`, `artifact.deleted`) the index remembers (an index keeps
+ * them for an hour at least): a page listed before the delete and applied
+ * after it does not bring the removed artifact back. `Gone` makes a
+ * `success` record `missing` when its `updated_at` is before `at` (the time
+ * the walk started).
  *
  * **Removal** (`IndexWrite.Removed`, from the evictor and purges, after the
  * object was deleted from storage at `at`): removes the record when its last

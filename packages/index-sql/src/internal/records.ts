@@ -95,9 +95,15 @@ export const applyEvent = (record: ArtifactRecord, event: StoredActivityEvent): 
   }
 }
 
-/** Reconciliation: storage holds the artifact. */
-export const applyStored = (record: ArtifactRecord, write: IndexWrite.Stored): ArtifactRecord => {
+/**
+ * Reconciliation: storage holds the artifact. `removedAt` is the artifact's
+ * last removal (eviction, purge, delete) the index remembers: an object
+ * created at or before it is the removed one, listed before its delete and
+ * applied after it, and changes nothing.
+ */
+export const applyStored = (record: ArtifactRecord, write: IndexWrite.Stored, removedAt: number | undefined): ArtifactRecord => {
   const { createdAt, metadata, size } = write.info
+  if (removedAt !== undefined && createdAt <= removedAt) return record
   if (record !== undefined && record.status === "success" && record.size === size && record.updatedAt > createdAt) {
     return record
   }

@@ -12,11 +12,17 @@ import { SqlClient } from "effect/sql/SqlClient"
 /** The table where the migrator records what it applied. */
 export const migrationsTable = "hoard_index_migrations"
 
+/**
+ * The type of key columns. Keys sort bytewise on both databases: PostgreSQL
+ * would otherwise follow the database's locale, and reconciliation pages
+ * hashes in storage order.
+ */
+const keyType = (sql: SqlClient) =>
+  sql.onDialectOrElse({ pg: () => sql.literal(`TEXT COLLATE "C"`), orElse: () => sql.literal("TEXT") })
+
 const initial = Effect.gen(function*() {
   const sql = yield* SqlClient
-  // Keys sort bytewise on both databases: PostgreSQL would otherwise follow
-  // the database's locale, and reconciliation pages hashes in storage order.
-  const key = sql.onDialectOrElse({ pg: () => sql.literal(`TEXT COLLATE "C"`), orElse: () => sql.literal("TEXT") })
+  const key = keyType(sql)
 
   yield* sql`CREATE TABLE artifacts (
     team_id ${key} NOT NULL,
@@ -85,7 +91,7 @@ const initial = Effect.gen(function*() {
  */
 const retention = Effect.gen(function*() {
   const sql = yield* SqlClient
-  const key = sql.onDialectOrElse({ pg: () => sql.literal(`TEXT COLLATE "C"`), orElse: () => sql.literal("TEXT") })
+  const key = keyType(sql)
 
   // `lastUsedAt` of the record: max(updated_at, obtained_at), written with every
   // record. SQLite adds a NOT NULL column only with a default; PostgreSQL drops
@@ -126,8 +132,30 @@ const unstoredRecords = Effect.gen(function*() {
   yield* sql`CREATE INDEX artifacts_unstored ON artifacts (updated_at) WHERE status <> 'success'`
 })
 
+/**
+ * The last removal of each artifact, for an hour (`SqlCacheIndex`): a
+ * reconciliation page listed before a removal and applied after it must not
+ * bring the removed record back.
+ */
+const removals = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  const key = keyType(sql)
+  yield* sql`CREATE TABLE artifact_removals (
+    team_id ${key} NOT NULL,
+    hash ${key} NOT NULL,
+    removed_at BIGINT NOT NULL,
+    PRIMARY KEY (team_id, hash)
+  )`
+  yield* sql`CREATE INDEX artifact_removals_by_time ON artifact_removals (removed_at)`
+})
+
 /** Every migration, in order. */
-export const migrations = { "1_initial": initial, "2_retention": retention, "3_unstored_records": unstoredRecords }
+export const migrations = {
+  "1_initial": initial,
+  "2_retention": retention,
+  "3_unstored_records": unstoredRecords,
+  "4_artifact_removals": removals
+}
 
 const run = Migrator.make({})
 

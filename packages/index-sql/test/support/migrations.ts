@@ -48,7 +48,7 @@ export const migrationSuite = (name: string, makeClient: () => Layer.Layer<SqlCl
         }`
         yield* sql`INSERT INTO team_usage (team_id, bytes, count) VALUES ('t', 70, 3)`
 
-        expect(yield* migrate).toEqual([[2, "retention"], [3, "unstored_records"]])
+        expect(yield* migrate).toEqual([[2, "retention"], [3, "unstored_records"], [4, "artifact_removals"]])
         const rows = yield* sql<{ hash: string; last_used_at: unknown }>`SELECT hash, last_used_at FROM artifacts ORDER BY hash`
         expect(rows.map((row) => [row.hash, Number(row.last_used_at)])).toEqual([
           ["a", T + 1000],
@@ -68,6 +68,9 @@ export const migrationSuite = (name: string, makeClient: () => Layer.Layer<SqlCl
         expect((yield* index.evictionCandidates({ teamId: "t", limit: 1 }))[0]?.hash).toBe("c")
         yield* index.write([{ _tag: "Removed", teamId: "t", hash: "c", at: T + 3000, reason: "evicted" }])
         expect(yield* index.retentionStats("t")).toEqual({ bytes: 30, count: 2, evictedCount: 1, evictedBytes: 40, oldestUsedAt: T + 5000 })
+        // 4_artifact_removals: the removal is remembered against a listing from before it.
+        yield* index.write([{ _tag: "Stored", teamId: "t", hash: "c", info: { size: 40, createdAt: T + 3000, metadata: { durationMs: 0 } } }])
+        expect(yield* index.retentionStats("t")).toMatchObject({ bytes: 30, count: 2 })
         expect(yield* index.tryLease("evictor", "me", 1000, T)).toBe(true)
         expect(yield* migrate).toEqual([])
       }).pipe(Effect.provide(makeClient())))

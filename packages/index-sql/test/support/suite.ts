@@ -379,6 +379,25 @@ export const sqlIndexSuite = (name: string, makeLayer: () => Layer.Layer<CacheIn
       expect(yield* index.successHashes("u", undefined, 2)).toEqual([])
     }))
 
+    test("a removal is remembered against stale listings for an hour after the newest, then forgotten", Effect.gen(function*() {
+      const index = yield* CacheIndex
+      const stored = (hash: string, createdAt: number): IndexWrite.Stored => ({
+        _tag: "Stored",
+        teamId: "t",
+        hash,
+        info: { size: 5, createdAt, metadata: { durationMs: 0 } }
+      })
+      const removed = (hash: string, at: number): IndexWrite.Removed => ({ _tag: "Removed", teamId: "t", hash, at, reason: "purged" })
+      yield* index.write([removed("old", T), removed("recent", T + H - 1)])
+      yield* index.write([stored("old", T), stored("recent", T)])
+      expect(yield* index.usage("t")).toEqual({ bytes: 0, count: 0 })
+      // A removal an hour and more after `old`'s: the index forgets `old`'s, keeps `recent`'s.
+      yield* index.write([removed("other", T + H + 1)])
+      yield* index.write([stored("old", T), stored("recent", T)])
+      expect(yield* record("t", "old")).toMatchObject({ status: "success", size: 5 })
+      expect(yield* record("t", "recent")).toBeUndefined()
+    }))
+
     test("meta", Effect.gen(function*() {
       const index = yield* CacheIndex
       expect(yield* index.getMeta("k")).toEqual(Option.none())

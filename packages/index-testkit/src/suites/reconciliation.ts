@@ -1,7 +1,7 @@
 import { assert } from "@effect/vitest"
 import type { ArtifactInfo, ArtifactStatus, IndexedArtifact } from "@hoard/core"
 import { Effect } from "effect"
-import { artifactEvent, goneWrite, randomHash, randomHour, randomTeamId, storedWrite } from "../helpers.ts"
+import { artifactEvent, goneWrite, randomHash, randomHour, randomTeamId, removedWrite, storedWrite } from "../helpers.ts"
 import { expectNoRecord, expectRecord, expectUsage, recordOf, testTimeout, write } from "./fixtures.ts"
 import type { IndexIt } from "./fixtures.ts"
 
@@ -116,5 +116,45 @@ export const reconciliationTests = (it: IndexIt): void => {
       const absent = randomHash()
       yield* write(goneWrite(team, absent, t))
       yield* expectNoRecord(team, absent, t, "Gone of an absent artifact")
+    }), testTimeout)
+
+  // A walk lists a page, then applies it: an eviction, purge or delete in between must not come back.
+  it.effect("Stored of an object created at or before the artifact's last removal changes nothing; one created after it applies", () =>
+    Effect.gen(function*() {
+      const team = randomTeamId()
+      const t = randomHour() + 10_000
+      const [evicted, deleted, sameBatch, missedAfter, neverIndexed, reuploaded] = Array.from({ length: 6 }, randomHash)
+      for (const hash of [evicted, deleted, sameBatch, missedAfter, reuploaded]) {
+        yield* write(artifactEvent("artifact.uploaded", team, hash!, t, { size: 100 }))
+      }
+      yield* expectUsage(team, 500, 5, "five uploads")
+
+      yield* write(removedWrite(team, evicted!, t + 10))
+      yield* write(storedWrite(team, evicted!, info(100, t)), storedWrite(team, evicted!, info(100, t + 10)))
+      yield* expectNoRecord(team, evicted!, t + 10, "listed before the eviction, applied after it")
+
+      yield* write(artifactEvent("artifact.deleted", team, deleted!, t + 10))
+      yield* write(storedWrite(team, deleted!, info(100, t)))
+      yield* expectNoRecord(team, deleted!, t + 10, "listed before an admin's delete")
+
+      yield* write(removedWrite(team, sameBatch!, t + 10, "purged"), storedWrite(team, sameBatch!, info(100, t)))
+      yield* expectNoRecord(team, sameBatch!, t + 10, "the removal and the stale listing in one batch")
+
+      yield* write(removedWrite(team, missedAfter!, t + 10))
+      yield* write(artifactEvent("artifact.missed", team, missedAfter!, t + 20))
+      yield* write(storedWrite(team, missedAfter!, info(100, t)))
+      yield* expectRecord(team, missedAfter!, t + 20, { status: "missing" }, "missed after the eviction, then the stale listing")
+
+      yield* write(removedWrite(team, neverIndexed!, t + 10))
+      yield* write(storedWrite(team, neverIndexed!, info(100, t)))
+      yield* expectNoRecord(team, neverIndexed!, t + 10, "removed before the index knew it")
+
+      yield* expectUsage(team, 100, 1, "only the re-uploaded one left")
+      yield* write(removedWrite(team, reuploaded!, t + 10))
+      yield* write(storedWrite(team, reuploaded!, info(250, t + 11)))
+      yield* expectRecord(team, reuploaded!, t + 11, { status: "success", size: 250, registeredAt: t + 11 }, "stored again after the removal")
+      yield* write(storedWrite(team, missedAfter!, info(300, t + 30)))
+      yield* expectRecord(team, missedAfter!, t + 30, { status: "success", size: 300 }, "a missing record, stored again after the removal")
+      yield* expectUsage(team, 550, 2)
     }), testTimeout)
 }

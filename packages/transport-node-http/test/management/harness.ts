@@ -182,13 +182,24 @@ export const hangingUpload = (
 
 export const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis))
 
-/** Polls until `check` returns something other than undefined (or fails after `timeoutMs`). */
-export const eventually = async <T>(check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> => {
+/**
+ * Polls until `check` returns something other than undefined (or fails after
+ * `timeoutMs`, with `lastSeen` in the message when given). The default is
+ * generous: CI shares two cores among many test files, and a condition met
+ * early costs nothing.
+ */
+export const eventually = async <T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  lastSeen?: () => unknown
+): Promise<T> => {
   const started = Date.now()
   for (;;) {
     const value = await check()
     if (value !== undefined) return value
-    if (Date.now() - started > timeoutMs) throw new Error("condition not met in time")
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`condition not met in ${timeoutMs} ms${lastSeen === undefined ? "" : `; last seen: ${JSON.stringify(lastSeen())}`}`)
+    }
     await sleep(25)
   }
 }

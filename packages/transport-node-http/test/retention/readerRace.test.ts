@@ -121,7 +121,7 @@ describe("a reader racing an eviction on fs", () => {
         // Start the next round from an empty team.
         const all = await postJson(server.url, `/api/v1/teams/${teams.alpha.slug}/purges`, { all: true })
         expect(all.status).toBe(202)
-        await eventually(async () => (await retention(server.url, teams.alpha.slug)).artifact_count === 0 || undefined, 10_000)
+        await eventually(async () => (await retention(server.url, teams.alpha.slug)).artifact_count === 0 || undefined)
       }
       expect(outcomes).toHaveLength(4)
     } finally {

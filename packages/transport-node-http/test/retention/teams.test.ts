@@ -97,8 +97,12 @@ describe("per-team budgets (maxSize)", () => {
 
       // Released, the woken evictor brings alpha down to its low watermark, 230.4 KiB: three artifacts.
       storage.release()
-      await eventually(async () => (await retention(server.url, teams.alpha.slug)).artifact_count === 3 || undefined)
-      expect((await retention(server.url, teams.alpha.slug)).evicted.count).toBe(2)
+      let report: any
+      await eventually(async () => {
+        report = await retention(server.url, teams.alpha.slug)
+        return report.artifact_count === 3 || undefined
+      }, undefined, () => report)
+      expect(report.evicted.count).toBe(2)
       expect((await put(server.url, teams.alpha.slug, alpha[5]!, artifact(size))).status).toBe(202)
       expect((await retention(server.url, teams.beta.slug)).evicted.count).toBe(0)
     } finally {
