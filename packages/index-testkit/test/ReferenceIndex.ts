@@ -41,6 +41,8 @@ export interface ReferenceStore {
   readonly evicted: Map<string, { count: number; bytes: number }>
   /** name → lease */
   readonly leases: Map<string, { holder: string; expiresAt: number }>
+  /** team → hash → time of its last removal (kept for ever: the port asks for an hour at least) */
+  readonly removals: Map<string, Map<string, number>>
 }
 
 export const makeStore = (): ReferenceStore => ({
@@ -49,7 +51,8 @@ export const makeStore = (): ReferenceStore => ({
   records: new Map(),
   meta: new Map(),
   evicted: new Map(),
-  leases: new Map()
+  leases: new Map(),
+  removals: new Map()
 })
 
 /** Fresh counters to add to (the suite's `emptyTotals`, copied). */
@@ -205,16 +208,25 @@ const applyToRecord = (store: ReferenceStore, event: StoredActivityEvent): void 
     }
     case "artifact.deleted":
       records.delete(hash)
+      rememberRemoval(store, team, hash, t)
       return
     default:
       return
   }
 }
 
+const rememberRemoval = (store: ReferenceStore, teamId: string, hash: string, at: number): void => {
+  const removals = store.removals.get(teamId) ?? new Map<string, number>()
+  store.removals.set(teamId, removals)
+  removals.set(hash, Math.max(at, removals.get(hash) ?? at))
+}
+
 const applyStored = (store: ReferenceStore, write: IndexWrite.Stored): void => {
   const records = recordsOf(store, write.teamId)
   const row = records.get(write.hash)
   const { createdAt, metadata, size } = write.info
+  const removedAt = store.removals.get(write.teamId)?.get(write.hash)
+  if (removedAt !== undefined && createdAt <= removedAt) return
   if (row !== undefined && row.status === "success" && row.size === size && row.updatedAt > createdAt) return
   const next = row ?? { ...fresh(write.teamId, write.hash, createdAt) }
   next.status = "success"
@@ -236,6 +248,7 @@ const applyGone = (store: ReferenceStore, write: IndexWrite.Gone): void => {
 }
 
 const applyRemoved = (store: ReferenceStore, write: IndexWrite.Removed): void => {
+  rememberRemoval(store, write.teamId, write.hash, write.at)
   const records = store.records.get(write.teamId)
   const row = records?.get(write.hash)
   if (records === undefined || row === undefined || lastUsedAt(row) > write.at) return
