@@ -4,17 +4,40 @@ import type { HoardConfigShape } from "../HoardConfig.ts"
 import { ApiError, badRequest, payloadTooLarge } from "./ApiError.ts"
 import { clip } from "./decode.ts"
 
-/** Reads the bytes of a request's body as they arrive. */
-export type BodyReader = (request: HttpServerRequest.HttpServerRequest) => Stream.Stream<Uint8Array, unknown>
+/** How a transport reads an upload's body. */
+export interface BodyReader {
+  /** The body's bytes as they arrive. */
+  readonly stream: (request: HttpServerRequest.HttpServerRequest) => Stream.Stream<Uint8Array, unknown>
+  /**
+   * The whole body in one piece, for small uploads (at most `wholeBodyLimit`
+   * bytes). Interrupted, it stops reading and leaves the rest of the body to
+   * the platform, so an error answer can still be sent on the connection.
+   */
+  readonly whole: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<Uint8Array, unknown>
+}
 
 /**
- * How uploads' bodies are read: `request.stream`, unless the transport
- * provides a cheaper way for its server (the node:http transport reads Node's
- * `data` events). Read once, when the app's uploader is built.
+ * The largest upload read whole (`BodyReader.whole`) rather than streamed:
+ * what an upload may hold in memory before storage sees it. One piece costs
+ * far less per upload than a stream's pulls, and storage-fs writes a body of
+ * this size in one go anyway.
+ */
+export const wholeBodyLimit = 64 * 1024
+
+/**
+ * How uploads' bodies are read: the platform's `request.stream` and
+ * `request.arrayBuffer`, unless the transport provides a cheaper way for its
+ * server (the node:http transport reads Node's `data` events). Read once,
+ * when the app's uploader is built.
  */
 export const UploadBodyReader = Context.Reference<BodyReader>("@hoard/core/UploadBodyReader", {
-  defaultValue: () => (request) => request.stream
+  defaultValue: () => ({
+    stream: (request) => request.stream,
+    whole: (request) => Effect.map(request.arrayBuffer, (bytes) => new Uint8Array(bytes))
+  })
 })
+
+const interrupted = () => badRequest("the upload was interrupted before the whole body arrived")
 
 /**
  * The request body of an upload. Its length is not counted here: storage
@@ -22,9 +45,11 @@ export const UploadBodyReader = Context.Reference<BodyReader>("@hoard/core/Uploa
  * conformance kit checks it), and the transports enforce Content-Length.
  */
 export const uploadBody = (request: HttpServerRequest.HttpServerRequest, read: BodyReader): Stream.Stream<Uint8Array, ApiError> =>
-  read(request).pipe(
-    Stream.mapError(() => badRequest("the upload was interrupted before the whole body arrived"))
-  )
+  read.stream(request).pipe(Stream.mapError(interrupted))
+
+/** The whole body of a small upload (see `uploadBody`). */
+export const wholeUploadBody = (request: HttpServerRequest.HttpServerRequest, read: BodyReader): Effect.Effect<Uint8Array, ApiError> =>
+  read.whole(request).pipe(Effect.mapError(interrupted))
 
 /**
  * How large a JSON body an endpoint accepts. turbo's bodies are small and flat

@@ -1,5 +1,5 @@
-import { Cause, Context, Effect, Exit, Layer } from "effect"
-import type { Scope, Stream } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Stream } from "effect"
+import type { Scope } from "effect"
 import type { HttpServerRequest } from "effect/http"
 import type { Team } from "../access/Team.ts"
 import type { ActivityEventData } from "../activity/ActivityEvent.ts"
@@ -9,12 +9,12 @@ import { countArtifactBytes } from "../observability/metrics.ts"
 import type { ArtifactKey } from "../storage/ArtifactStorage.ts"
 import { badRequest, lengthRequired, payloadTooLarge, storageFailure } from "./ApiError.ts"
 import type { ApiError } from "./ApiError.ts"
-import { uploadBody, UploadBodyReader } from "./body.ts"
+import { uploadBody, UploadBodyReader, wholeBodyLimit, wholeUploadBody } from "./body.ts"
 import type { BodyReader } from "./body.ts"
 import { recordActivity } from "./RequestContext.ts"
 import { Services } from "./Services.ts"
 import { makeStorageBudget } from "./StorageBudget.ts"
-import { withMinimumRate } from "./uploadRate.ts"
+import { arrivesAtMinimumRate, withMinimumRate } from "./uploadRate.ts"
 import { makeUploadSlots } from "./uploadSlots.ts"
 
 /** One upload, authorised and addressed: what `storeUpload` stores and records. */
@@ -53,11 +53,11 @@ export const makeUploader = (services: Services, readBody: BodyReader): Uploader
     yield* budget.admit(team, size)
     yield* slots.acquire(principal.tokenName)
     yield* recordActivity(services, request, { type: "artifact.upload_started", team, principal, data })
-    yield* withMinimumRate(
-      uploadBody(request, readBody),
-      minimumRate,
-      (body) => services.storage.put(key, check === undefined ? body : check(body), { size, metadata })
-    ).pipe(
+    const put = (body: Stream.Stream<Uint8Array, ApiError>) =>
+      services.storage.put(key, check === undefined ? body : check(body), { size, metadata })
+    yield* (size <= wholeBodyLimit
+      ? Effect.flatMap(arrivesAtMinimumRate(wholeUploadBody(request, readBody), size, minimumRate), (bytes) => put(Stream.succeed(bytes)))
+      : withMinimumRate(uploadBody(request, readBody), minimumRate, put)).pipe(
       Effect.onExit((exit) =>
         Exit.isSuccess(exit)
           ? Effect.sync(() => services.usage.added(team, size)).pipe(

@@ -63,3 +63,20 @@ export const withMinimumRate = <A, E, E2, R>(
     return Effect.raceFirst(consume(timed), stalled)
   })
 }
+
+/**
+ * `withMinimumRate` for a body read whole (`wholeBodyLimit` bytes at most):
+ * all of it must arrive within the window, or within the time the minimum
+ * rate allows for its size when that is longer. While a whole body is read
+ * the server only waits for the client, so this is the same rule, with one
+ * timer and no per-pull bookkeeping.
+ */
+export const arrivesAtMinimumRate = <A, E>(
+  read: Effect.Effect<A, E>,
+  size: number,
+  rate: MinimumRate
+): Effect.Effect<A, E | ApiError> =>
+  rate.minBytesPerSecond <= 0 ? read : Effect.timeoutOrElse(read, {
+    duration: Math.max(rate.windowMillis, (size * 1000) / rate.minBytesPerSecond),
+    orElse: () => Effect.fail(uploadTooSlow(rate))
+  })

@@ -79,6 +79,23 @@ describe("uploads slower than the minimum rate", () => {
     expect(await head(server, hash)).toBe(404)
   })
 
+  it("a small upload sent at the minimum rate is stored, though it takes longer than the window", async () => {
+    // 3,000 bytes at 1,500 bytes per second: 2 s, twice the window, within the 3 s its size is allowed.
+    const hash = randomHash()
+    const connection = await startUpload(server, hash, tokens[0], 3_000, 300)
+    try {
+      for (let sent = 300; sent < 3_000; sent += 300) {
+        await sleep(200)
+        connection.socket.write(randomBytes(300))
+      }
+      for (let waited = 0; statusOf(connection.received()) === undefined && waited < 3_000; waited += 50) await sleep(50)
+      expect(statusOf(connection.received())).toBe(202)
+    } finally {
+      connection.socket.destroy()
+    }
+    expect(await head(server, hash)).toBe(200)
+  })
+
   it("a fast upload on the same server is stored", async () => {
     const hash = randomHash()
     const response = await put(server, hash, tokens[0], randomBytes(2 * 1024 * 1024))
