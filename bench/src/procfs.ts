@@ -43,13 +43,19 @@ export const resetPeakRss = (pid: number): boolean => {
   }
 }
 
-/** User plus system CPU seconds the process has used so far. */
-export const readCpuSeconds = (pid: number): number => {
+/** The CPU seconds the process has used so far, in user space and in the kernel. */
+export const readCpuTimes = (pid: number): { readonly userSeconds: number; readonly systemSeconds: number } => {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
   // Fields after the command name, which is in parentheses and may contain spaces.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
   // utime and stime are fields 14 and 15 of the line, i.e. 11 and 12 after the name.
-  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond
+  return { userSeconds: Number(fields[11]) / clockTicksPerSecond, systemSeconds: Number(fields[12]) / clockTicksPerSecond }
+}
+
+/** User plus system CPU seconds the process has used so far. */
+export const readCpuSeconds = (pid: number): number => {
+  const { systemSeconds, userSeconds } = readCpuTimes(pid)
+  return userSeconds + systemSeconds
 }
 
 /** The CPU seconds of several processes together; one that is gone counts 0. */

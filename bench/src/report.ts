@@ -75,6 +75,22 @@ const throughputTable = (rows: ReadonlyArray<ThroughputSummary>): string =>
     ])
   )
 
+/** Each server's CPU per upload split into user space and kernel, in µs (medians over rounds). */
+const uploadCpuTable = (rows: ReadonlyArray<ThroughputSummary>): string =>
+  renderTable(
+    [
+      { header: "Row", align: "left" },
+      ...serverKinds.map((kind) => ({ header: `${kind === "hoard" ? "Hoard" : kind} user + kernel µs`, align: "right" as const }))
+    ],
+    rows.map((row) => [
+      row.label,
+      ...serverKinds.map((kind) => {
+        const { cpuMsPerRequest, systemCpuMsPerRequest } = row.servers[kind]
+        return `${number((cpuMsPerRequest - systemCpuMsPerRequest) * 1000)} + ${number(systemCpuMsPerRequest * 1000)}`
+      })
+    ])
+  )
+
 const latencyTable = (rows: ReadonlyArray<LatencySummary>): string =>
   renderTable(
     [
@@ -135,6 +151,15 @@ export const renderReport = (input: ReportInput): string => {
       "others %: CPU used by everything but the three servers and the bench during the row, in % of one core (median/max).",
       throughputTable(input.throughput)
     )
+    const uploads = input.throughput.filter((row) => row.id.startsWith("put-"))
+    if (uploads.length > 0) {
+      sections.push(
+        "",
+        "Server CPU per upload, user space + kernel (µs, medians over rounds). A kernel part far above the other servers' points at",
+        "the file system's state rather than the server (bench/README.md, \"Small uploads after a mass delete\"):",
+        uploadCpuTable(uploads)
+      )
+    }
   }
   if (input.latency.length > 0) {
     sections.push("", "Latency: client-side p99 (autocannon), median over rounds", latencyTable(input.latency))

@@ -31,6 +31,8 @@ export interface ServerThroughput {
   readonly megabytesPerSecond: number
   /** Median server CPU milliseconds per request (procfs user + system). */
   readonly cpuMsPerRequest: number
+  /** The kernel's part of it: median system CPU milliseconds per request. */
+  readonly systemCpuMsPerRequest: number
   /** Median over rounds of the client-side p99 latency (autocannon rows only, NaN elsewhere). */
   readonly p99Ms: number
   /** Highest RSS the server reached during this row's measured rounds. */
@@ -41,6 +43,7 @@ export interface ServerThroughput {
     readonly requestsPerSecond: number
     readonly megabytesPerSecond: number
     readonly serverCpuSeconds: number
+    readonly serverSystemCpuSeconds: number
     readonly peakRssBytes: number
     readonly p99Ms: number | null
     readonly othersCpuPercent: number
@@ -82,6 +85,7 @@ const serverThroughput = (samples: ReadonlyArray<Sample>): ServerThroughput => {
     requestsPerSecond: perSecond(sample.load.requests, sample.load.seconds),
     megabytesPerSecond: perSecond(sample.load.bytes, sample.load.seconds) / 1e6,
     serverCpuSeconds: sample.serverCpuSeconds,
+    serverSystemCpuSeconds: sample.serverSystemCpuSeconds,
     peakRssBytes: sample.peakRssBytes,
     p99Ms: sample.load.latencyP99Ms ?? null,
     othersCpuPercent: sample.otherCpu.othersPercent,
@@ -91,10 +95,12 @@ const serverThroughput = (samples: ReadonlyArray<Sample>): ServerThroughput => {
     errors: sample.load.errors,
     ...(sample.load.firstError !== undefined && { firstError: sample.load.firstError })
   }))
+  const msPerRequest = (seconds: number, requests: number) => (requests > 0 ? (seconds * 1000) / requests : Number.NaN)
   return {
     requestsPerSecond: median(rounds.map((round) => round.requestsPerSecond)),
     megabytesPerSecond: median(rounds.map((round) => round.megabytesPerSecond)),
-    cpuMsPerRequest: median(rounds.map((round) => (round.requests > 0 ? (round.serverCpuSeconds * 1000) / round.requests : Number.NaN))),
+    cpuMsPerRequest: median(rounds.map((round) => msPerRequest(round.serverCpuSeconds, round.requests))),
+    systemCpuMsPerRequest: median(rounds.map((round) => msPerRequest(round.serverSystemCpuSeconds, round.requests))),
     p99Ms: median(rounds.map((round) => round.p99Ms ?? Number.NaN)),
     peakRssBytes: maxOf(rounds.map((round) => round.peakRssBytes)),
     errors: rounds.reduce((sum, round) => sum + round.errors, 0),

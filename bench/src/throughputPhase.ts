@@ -2,7 +2,7 @@ import type { ChildServer } from "./childServer.ts"
 import type { LoadResult } from "./loadResult.ts"
 import { startCpuWindow } from "./otherCpu.ts"
 import type { OtherCpu } from "./otherCpu.ts"
-import { readCpuSeconds } from "./procfs.ts"
+import { readCpuTimes } from "./procfs.ts"
 import type { RssMonitor } from "./rssMonitor.ts"
 import { runRow } from "./rows.ts"
 import type { ThroughputRow } from "./rows.ts"
@@ -15,8 +15,10 @@ import { MiB } from "./units.ts"
 export interface Sample {
   readonly round: number
   readonly load: LoadResult
-  /** CPU seconds the server process used during the measurement (procfs). */
+  /** CPU seconds the server process used during the measurement (procfs, user + system). */
   readonly serverCpuSeconds: number
+  /** The part of them spent in the kernel. */
+  readonly serverSystemCpuSeconds: number
   /** The server's peak RSS during the measurement. */
   readonly peakRssBytes: number
   /** What everything else on the machine took meanwhile. */
@@ -50,13 +52,15 @@ const measure = async (
 ): Promise<Sample> => {
   monitor.beginPhase()
   const endCpuWindow = startCpuWindow(serverKinds.map((kind) => servers[kind].pid))
-  const cpuBefore = readCpuSeconds(server.pid)
+  const cpuBefore = readCpuTimes(server.pid)
   const load = await guarded(server, runRow(row, server, durationSeconds))
-  const serverCpuSeconds = readCpuSeconds(server.pid) - cpuBefore
+  const cpuAfter = readCpuTimes(server.pid)
+  const serverSystemCpuSeconds = cpuAfter.systemSeconds - cpuBefore.systemSeconds
+  const serverCpuSeconds = cpuAfter.userSeconds - cpuBefore.userSeconds + serverSystemCpuSeconds
   const otherCpu = endCpuWindow()
   const peakRssBytes = monitor.endPhase().peakBytes
   await settle({ flush: row.kind === "put" })
-  return { round, load, serverCpuSeconds, peakRssBytes, otherCpu }
+  return { round, load, serverCpuSeconds, serverSystemCpuSeconds, peakRssBytes, otherCpu }
 }
 
 /**
