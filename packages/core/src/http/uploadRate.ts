@@ -65,11 +65,11 @@ export const withMinimumRate = <A, E, E2, R>(
 }
 
 /**
- * `withMinimumRate` for a body read whole (`wholeBodyLimit` bytes at most):
- * all of it must arrive within the window, or within the time the minimum
- * rate allows for its size when that is longer. While a whole body is read
- * the server only waits for the client, so this is the same rule, with one
- * timer and no per-pull bookkeeping.
+ * The minimum rate for a body read whole (`wholeBodyLimit` bytes at most):
+ * all of it must arrive within the window, or within the time its size takes
+ * at the minimum rate when that is longer. Reading a whole body is all
+ * waiting for the client, so this asks what `withMinimumRate` asks of a
+ * stream, with one timer and no per-pull bookkeeping.
  */
 export const arrivesAtMinimumRate = <A, E>(
   read: Effect.Effect<A, E>,
