@@ -75,12 +75,15 @@ const throughputTable = (rows: ReadonlyArray<ThroughputSummary>): string =>
     ])
   )
 
+/** How a server is named in column headers. */
+const serverName = (kind: ServerKind): string => (kind === "hoard" ? "Hoard" : kind)
+
 /** Each server's CPU per upload split into user space and kernel, in µs (medians over rounds). */
 const uploadCpuTable = (rows: ReadonlyArray<ThroughputSummary>): string =>
   renderTable(
     [
       { header: "Row", align: "left" },
-      ...serverKinds.map((kind) => ({ header: `${kind === "hoard" ? "Hoard" : kind} user + kernel µs`, align: "right" as const }))
+      ...serverKinds.map((kind) => ({ header: `${serverName(kind)} user + kernel µs`, align: "right" as const }))
     ],
     rows.map((row) => [
       row.label,
@@ -95,7 +98,7 @@ const latencyTable = (rows: ReadonlyArray<LatencySummary>): string =>
   renderTable(
     [
       { header: "Row", align: "left" },
-      ...serverKinds.map((kind) => ({ header: `${kind === "hoard" ? "Hoard" : kind} p99 ms`, align: "right" as const })),
+      ...serverKinds.map((kind) => ({ header: `${serverName(kind)} p99 ms`, align: "right" as const })),
       { header: "Target", align: "left" },
       { header: "Result", align: "left" }
     ],
@@ -112,7 +115,7 @@ const memoryTable = (rows: ReadonlyArray<MemorySummary>): string =>
     [
       { header: "Row", align: "left" },
       ...serverKinds.flatMap((kind) => {
-        const name = kind === "hoard" ? "Hoard" : kind
+        const name = serverName(kind)
         return [
           { header: `${name} idle`, align: "right" as const },
           { header: `${name} peak`, align: "right" as const }

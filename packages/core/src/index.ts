@@ -25,7 +25,7 @@ export { authenticate, authorizeTeam, recordActivity } from "./http/RequestConte
 export { Services } from "./http/Services.ts"
 export { AllRoutes, makeHoardApp, requestBaseContext } from "./http/HoardApp.ts"
 export { basePathMatcher } from "./http/BasePath.ts"
-export { UploadBodyReader, wholeBodyLimit } from "./http/body.ts"
+export { platformBodyReader, UploadBodyReader, wholeBodyLimit } from "./http/body.ts"
 export type { BodyReader } from "./http/body.ts"
 export type { HoardAppOptions, HoardHttpApp } from "./http/HoardApp.ts"
 export { ProbeRoutes } from "./http/ProbeRoutes.ts"

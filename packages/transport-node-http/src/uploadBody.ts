@@ -1,6 +1,7 @@
 import { finished } from "node:stream"
 import type { Readable } from "node:stream"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import { platformBodyReader } from "@hoard/core"
 import type { BodyReader } from "@hoard/core"
 import { Cause, Channel, Effect, Latch, Scope, Stream } from "effect"
 import type { HttpServerRequest } from "effect/http"
@@ -24,26 +25,24 @@ const highWaterBytes = 256 * 1024
  * through the platform's own.
  */
 export const nodeUploadBody: BodyReader = {
-  stream: (request) => {
-    const source = incomingMessageOf(request)
-    if (source === undefined) return request.stream
-    return Stream.fromChannel(Channel.fromTransform((_, scope) => Effect.suspend(() => readChunks(source(), scope))))
-  },
-  whole: (request) => {
-    const source = incomingMessageOf(request)
-    if (source === undefined) return Effect.map(request.arrayBuffer, (bytes) => new Uint8Array(bytes))
-    return Effect.suspend(() => readWhole(source()))
-  }
+  stream: (request) =>
+    madeByPlatform(request)
+      ? Stream.fromChannel(Channel.fromTransform((_, scope) => Effect.suspend(() => readChunks(continued(request), scope))))
+      : platformBodyReader.stream(request),
+  whole: (request) =>
+    madeByPlatform(request) ? Effect.suspend(() => readWhole(continued(request))) : platformBodyReader.whole(request)
 }
 
-/** The Node request under the platform's, once it was asked to continue; undefined for a request the platform did not make. */
-const incomingMessageOf = (request: HttpServerRequest.HttpServerRequest): (() => Readable) | undefined => {
-  const platformRequest = request as HttpServerRequest.HttpServerRequest & { readonly writeContinue?: () => void }
-  if (typeof platformRequest.writeContinue !== "function") return undefined
-  return () => {
-    platformRequest.writeContinue!()
-    return NodeHttpServerRequest.toIncomingMessage(request)
-  }
+type ContinuableRequest = HttpServerRequest.HttpServerRequest & { readonly writeContinue: () => void }
+
+/** Whether the platform made the request: only then can it be asked to continue, and its Node request be had. */
+const madeByPlatform = (request: HttpServerRequest.HttpServerRequest): request is ContinuableRequest =>
+  typeof (request as Partial<ContinuableRequest>).writeContinue === "function"
+
+/** Answers a pending `Expect: 100-continue`, then gives the Node request under the platform's. */
+const continued = (request: ContinuableRequest): Readable => {
+  request.writeContinue()
+  return NodeHttpServerRequest.toIncomingMessage(request)
 }
 
 /** All of `source`'s body in one piece; paused where it was when interrupted. */

@@ -24,17 +24,19 @@ export interface BodyReader {
  */
 export const wholeBodyLimit = 64 * 1024
 
+/** The platform's own reading: `request.stream` and `request.arrayBuffer`. */
+export const platformBodyReader: BodyReader = {
+  stream: (request) => request.stream,
+  whole: (request) => Effect.map(request.arrayBuffer, (bytes) => new Uint8Array(bytes))
+}
+
 /**
- * How uploads' bodies are read: the platform's `request.stream` and
- * `request.arrayBuffer`, unless the transport provides a cheaper way for its
- * server (the node:http transport reads Node's `data` events). Read once,
- * when the app's uploader is built.
+ * How uploads' bodies are read: `platformBodyReader`, unless the transport
+ * provides a cheaper way for its server (the node:http transport reads
+ * Node's `data` events). Read once, when the app's uploader is built.
  */
 export const UploadBodyReader = Context.Reference<BodyReader>("@hoard/core/UploadBodyReader", {
-  defaultValue: () => ({
-    stream: (request) => request.stream,
-    whole: (request) => Effect.map(request.arrayBuffer, (bytes) => new Uint8Array(bytes))
-  })
+  defaultValue: () => platformBodyReader
 })
 
 const interrupted = () => badRequest("the upload was interrupted before the whole body arrived")
