@@ -65,6 +65,25 @@ const chunksOf = <A>(items: ReadonlyArray<A>, parametersPerItem: number): Array<
   return chunks
 }
 
+/** The row counts of `repeatedChunksOf`: few, so their statements stay prepared. */
+const repeatedChunkSizes = [256, 64, 16, 4, 1] as const
+
+/**
+ * Splits rows to insert into chunks of the sizes in `repeatedChunkSizes`
+ * (largest first): a multi-row statement's text then repeats from batch to
+ * batch, so it is prepared once and kept (the client's prepared-statement
+ * cache), instead of being parsed again for every batch's own row count.
+ * Parsing a 1,000-row insert cost more than running it.
+ */
+const repeatedChunksOf = <A>(items: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
+  const chunks: Array<ReadonlyArray<A>> = []
+  let start = 0
+  for (const size of repeatedChunkSizes) {
+    for (; items.length - start >= size; start += size) chunks.push(items.slice(start, start + size))
+  }
+  return chunks
+}
+
 /** The advisory-lock namespace of record locks (the first key of `pg_advisory_xact_lock(int, int)`). */
 const recordLockSpace = 0x4f41 // "OA"
 
@@ -122,17 +141,18 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     return sql.or(Array.from(byTeam, ([teamId, hashes]) => sql`(team_id = ${teamId} AND ${sql.in("hash", hashes)})`))
   }
 
+  /** Runs `statement` over `items` in repeated chunks (`repeatedChunksOf`), the results in order. */
+  const inChunks = <A, B>(items: ReadonlyArray<A>, statement: (chunk: ReadonlyArray<A>) => Effect.Effect<B, SqlError>) =>
+    Effect.forEach(repeatedChunksOf(items), statement)
+
   // ---- write ----
 
   /** Stores the events (sorted by id); returns the ids that were not stored yet. */
   const insertEvents = Effect.fnUntraced(function*(events: ReadonlyArray<StoredActivityEvent>) {
-    const inserted = new Set<string>()
-    for (const chunk of chunksOf(events, 5)) {
-      const returned = yield* sql<Row>`INSERT INTO activity_events ${sql.insert(rows(chunk.map(eventToRow)))}
-        ON CONFLICT (id) DO NOTHING RETURNING id`.unprepared
-      for (const row of returned) inserted.add(String(row.id))
-    }
-    return inserted
+    const returned = yield* inChunks(events, (chunk) =>
+      sql<Row>`INSERT INTO activity_events ${sql.insert(rows(chunk.map(eventToRow)))}
+        ON CONFLICT (id) DO NOTHING RETURNING id`)
+    return new Set(returned.flat().map((row) => String(row.id)))
   })
 
   /** Of these ids (of events not to store), those already stored. */
@@ -187,15 +207,14 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
   const rememberRemovals = Effect.fnUntraced(function*(removals: ReadonlyArray<Removal>) {
     let newest = 0
     for (const removal of removals) newest = Math.max(newest, removal.removedAt)
-    for (const chunk of chunksOf(removals, 3)) {
-      yield* sql`INSERT INTO artifact_removals ${
+    yield* inChunks(removals, (chunk) =>
+      sql`INSERT INTO artifact_removals ${
         sql.insert(rows(chunk.map(({ hash, removedAt, teamId }) => ({ team_id: teamId, hash, removed_at: removedAt }))))
       }
         ON CONFLICT (team_id, hash) DO UPDATE SET removed_at = CASE
           WHEN excluded.removed_at > artifact_removals.removed_at THEN excluded.removed_at
-          ELSE artifact_removals.removed_at END`.unprepared
-    }
-    yield* sql`DELETE FROM artifact_removals WHERE removed_at < ${newest - removalMemoryMs}`.unprepared
+          ELSE artifact_removals.removed_at END`)
+    yield* sql`DELETE FROM artifact_removals WHERE removed_at < ${newest - removalMemoryMs}`
   })
 
   const deleteRecords = (keys: ReadonlyArray<RecordKey>) =>
@@ -204,37 +223,25 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     })
 
   const upsertRecords = (records: ReadonlyArray<IndexedArtifact>) =>
-    Effect.forEach(
-      chunksOf(records, 2 + artifactValueColumns.length),
-      (chunk) =>
-        sql`INSERT INTO artifacts ${sql.insert(rows(chunk.map(artifactToRow)))}
-          ON CONFLICT (team_id, hash) DO UPDATE SET ${
-          sql.literal(artifactValueColumns.map((column) => `${column} = excluded.${column}`).join(", "))
-        }`.unprepared,
-      { discard: true }
-    )
+    inChunks(records, (chunk) =>
+      sql`INSERT INTO artifacts ${sql.insert(rows(chunk.map(artifactToRow)))}
+        ON CONFLICT (team_id, hash) DO UPDATE SET ${
+        sql.literal(artifactValueColumns.map((column) => `${column} = excluded.${column}`).join(", "))
+        }`)
 
   const addRollups = (accumulator: RollupAccumulator) =>
-    Effect.forEach(
-      chunksOf(accumulator.result(), 2 + counterColumns.length),
-      (chunk) =>
-        sql`INSERT INTO hourly_rollups ${sql.insert(rows(chunk))}
-          ON CONFLICT (team_id, hour) DO UPDATE SET ${
-          sql.literal(counterColumns.map((column) => `${column} = hourly_rollups.${column} + excluded.${column}`).join(", "))
-        }`.unprepared,
-      { discard: true }
-    )
+    inChunks(accumulator.result(), (chunk) =>
+      sql`INSERT INTO hourly_rollups ${sql.insert(rows(chunk))}
+        ON CONFLICT (team_id, hour) DO UPDATE SET ${
+        sql.literal(counterColumns.map((column) => `${column} = hourly_rollups.${column} + excluded.${column}`).join(", "))
+        }`)
 
   const addUsage = (deltas: ReadonlyArray<UsageDelta>) =>
-    Effect.forEach(
-      chunksOf(deltas, 1 + usageColumns.length),
-      (chunk) =>
-        sql`INSERT INTO team_usage ${sql.insert(rows(chunk))}
-          ON CONFLICT (team_id) DO UPDATE SET ${
-          sql.literal(usageColumns.map((column) => `${column} = team_usage.${column} + excluded.${column}`).join(", "))
-        }`.unprepared,
-      { discard: true }
-    )
+    inChunks(deltas, (chunk) =>
+      sql`INSERT INTO team_usage ${sql.insert(rows(chunk))}
+        ON CONFLICT (team_id) DO UPDATE SET ${
+        sql.literal(usageColumns.map((column) => `${column} = team_usage.${column} + excluded.${column}`).join(", "))
+        }`)
 
   const applyBatch = Effect.fnUntraced(function*(batch: ReadonlyArray<IndexWrite>) {
     // 1. Store the new events. An id already stored (a retried batch, or twice

@@ -60,4 +60,15 @@ describe("SqliteIndex", () => {
       const failed = yield* Effect.flip(Stream.runCollect(sql`SELECT * FROM no_such_table`.stream))
       expect(failed._tag).toBe("SqlError")
     }).pipe(Effect.provide(SqliteClient.layer({ filename: ":memory:" }))))
+
+  it.live("a statement that failed to prepare is prepared again on its next run", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const insert = sql`INSERT INTO later (n) VALUES (${1})`
+      const failed = yield* Effect.flip(insert)
+      expect(failed._tag).toBe("SqlError")
+      yield* sql`CREATE TABLE later (n INTEGER NOT NULL)`
+      yield* insert
+      expect(yield* sql<{ n: number }>`SELECT n FROM later`).toEqual([{ n: 1 }])
+    }).pipe(Effect.provide(SqliteClient.layer({ filename: ":memory:" }))))
 })

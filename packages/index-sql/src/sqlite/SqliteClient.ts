@@ -17,7 +17,7 @@
  *   read a statement's iterator a page at a time;
  * - extension loading, `export` and `layerConfig` are dropped (not needed).
  */
-import { Cache, Context, Duration, Effect, Layer, Option, Scope, Semaphore, Stream } from "effect"
+import { Cache, Context, Duration, Effect, Exit, Layer, Option, Scope, Semaphore, Stream } from "effect"
 import * as Reactivity from "effect/reactivity/Reactivity"
 import * as Client from "effect/sql/SqlClient"
 import type { Connection } from "effect/sql/SqlConnection"
@@ -110,15 +110,19 @@ const makeConnection = (options: SqliteClientConfig): Effect.Effect<SqliteConnec
   Effect.gen(function*() {
     const db = yield* open(options)
 
-    const prepareCache = yield* Cache.make({
-      capacity: options.prepareCacheSize ?? 200,
-      timeToLive: options.prepareCacheTTL ?? Duration.minutes(10),
-      lookup: (sql: string) =>
+    const prepareCacheTTL = options.prepareCacheTTL ?? Duration.minutes(10)
+    const prepareCache = yield* Cache.makeWith(
+      (sql: string) =>
         Effect.try({
           try: () => db.prepare(sql),
           catch: (cause) => new SqlError({ reason: classifyError(cause, "Failed to prepare statement", "prepare") })
-        })
-    })
+        }),
+      {
+        capacity: options.prepareCacheSize ?? 200,
+        // A failed prepare (e.g. a table missing for a moment) is not remembered: the next call prepares again.
+        timeToLive: (exit) => (Exit.isFailure(exit) ? Duration.zero : prepareCacheTTL)
+      }
+    )
 
     const runStatement = (statement: StatementSync, params: ReadonlyArray<unknown>, raw: boolean, arrays: boolean) =>
       Effect.withFiber<ReadonlyArray<any>, SqlError>((fiber) =>

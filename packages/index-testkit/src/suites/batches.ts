@@ -79,6 +79,32 @@ export const batchTests = (it: IndexIt, options: SuiteOptions): void => {
       yield* expectRecord(team, storedLast, now, { status: "success", size: 7 }, "gone (nothing) then stored")
     }), testTimeout)
 
+  it.effect("a batch of a thousand and more writes is applied whole, whatever the size of the index's statements", () =>
+    Effect.gen(function*() {
+      const team = randomTeamId()
+      const hour = randomHour()
+      const t = hour + 60_000
+      const now = t + 60_000
+      // Sizes around the powers of two and four an implementation may cut its statements at.
+      const uploaded = Array.from({ length: 1_000 }, randomHash)
+      const missed = Array.from({ length: 333 }, randomHash)
+      yield* write(
+        ...uploaded.flatMap((hash, i) => [
+          artifactEvent("artifact.upload_started", team, hash, t, { size: i + 1 }),
+          artifactEvent("artifact.uploaded", team, hash, t + 1, { size: i + 1 })
+        ]),
+        ...missed.map((hash) => eventWrite(makeEvent("artifact.missed", team, t + 2, { hash }), false))
+      )
+      const bytes = (1_000 * 1_001) / 2
+      yield* expectUsage(team, bytes, 1_000)
+      yield* expectTotals(team, hour, hour + 3_600_000, totals({ uploads: 1_000, bytesUploaded: bytes }))
+      yield* expectRecord(team, uploaded[0]!, now, { status: "success", size: 1 }, "the first upload")
+      yield* expectRecord(team, uploaded[999]!, now, { status: "success", size: 1_000 }, "the last upload")
+      yield* expectStatus(team, missed[332]!, now, "missing", "the last miss")
+      assert.strictEqual((yield* allEvents({ teamId: team })).length, 2_000, "every stored event, and no missed one")
+      assert.strictEqual((yield* allArtifacts({ teamId: team, now })).length, 1_333, "a record per hash")
+    }), testTimeout)
+
   it.effect("an event whose id is already stored changes nothing (a retried batch counts once)", () =>
     Effect.gen(function*() {
       const team = randomTeamId()
