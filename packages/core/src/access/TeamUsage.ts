@@ -1,4 +1,4 @@
-import { Cache, Context, Duration, Effect, Exit, Layer } from "effect"
+import { Cache, Clock, Context, Duration, Effect, Exit, Layer } from "effect"
 import { CacheIndex } from "../index/CacheIndex.ts"
 import type { Usage } from "../index/CacheIndex.ts"
 import type { Team } from "./Team.ts"
@@ -41,46 +41,61 @@ export const layer = (options: TeamUsageOptions = {}): Layer.Layer<TeamUsage, ne
       const index = yield* CacheIndex
       const refreshAfter = options.refreshAfter ?? "5 seconds"
       const readTimeout = options.readTimeout ?? "1 second"
-      /** The last figure read per team (and the whole cache's, under `wholeCache`), and this replica's uploads since that read. */
-      const known = new Map<string, { usage: Usage; addedBytes: number; addedCount: number }>()
+      /**
+       * The last figure read per team (and the whole cache's, under
+       * `wholeCache`), this replica's uploads since that read, and until when
+       * (on the clock) the figure is used without asking the cache.
+       */
+      const known = new Map<string, { usage: Usage; addedBytes: number; addedCount: number; freshUntil: number }>()
       // Figures are cached under `key + NUL1 + generation`; `invalidate` moves a key to
       // its next generation, so a read that was already running when it was called
       // (and may predate an eviction) neither answers nor sets the figure afterwards.
       const generations = new Map<string, number>()
       const versionOf = (key: string) => `${key}\u0001${generations.get(key) ?? 0}`
       const keyOf = (version: string) => version.slice(0, version.lastIndexOf("\u0001"))
+      // The whole cache's figure follows evictions by other replicas within a second (one cheap read each).
+      const freshFor = (key: string): Duration.Duration =>
+        key === wholeCache
+          ? Duration.min(Duration.fromInputUnsafe(refreshAfter), Duration.seconds(1))
+          : Duration.fromInputUnsafe(refreshAfter)
       const read = yield* Cache.makeWith((version: string) => {
         const key = keyOf(version)
         return (key === wholeCache ? index.retentionStats(undefined) : index.usage(key)).pipe(
           Effect.timeout(readTimeout),
           Effect.tap(({ bytes, count }) =>
-            Effect.sync(() => {
-              if (versionOf(key) === version) known.set(key, { usage: { bytes, count }, addedBytes: 0, addedCount: 0 })
+            Effect.map(Clock.currentTimeMillis, (now) => {
+              if (versionOf(key) !== version) return
+              const freshUntil = now + Duration.toMillis(freshFor(key))
+              known.set(key, { usage: { bytes, count }, addedBytes: 0, addedCount: 0, freshUntil })
             })
           )
         )
       }, {
         capacity: 10_000,
         // A failed read is retried soon, not cached for the whole period.
-        // The whole cache's figure follows evictions by other replicas within a second (one cheap read each).
-        timeToLive: (exit, version) =>
-          Exit.isFailure(exit)
-            ? Duration.millis(500)
-            : keyOf(version) === wholeCache
-            ? Duration.min(Duration.fromInputUnsafe(refreshAfter), Duration.seconds(1))
-            : refreshAfter
+        timeToLive: (exit, version) => Exit.isFailure(exit) ? Duration.millis(500) : freshFor(keyOf(version))
       })
-      const usedBy = (key: string): Effect.Effect<Usage> =>
+      const figureOf = (key: string): Usage => {
+        const entry = known.get(key)
+        return entry === undefined
+          ? { bytes: 0, count: 0 }
+          : { bytes: entry.usage.bytes + entry.addedBytes, count: entry.usage.count + entry.addedCount }
+      }
+      const readFigure = (key: string): Effect.Effect<Usage> =>
         Effect.suspend(() => Cache.get(read, versionOf(key))).pipe(
           // The writer and the readiness probe report an index that is down; a quota check just goes on.
           Effect.catchCause(() => Effect.void),
-          Effect.andThen(Effect.sync(() => {
-            const entry = known.get(key)
-            return entry === undefined
-              ? { bytes: 0, count: 0 }
-              : { bytes: entry.usage.bytes + entry.addedBytes, count: entry.usage.count + entry.addedCount }
-          }))
+          Effect.andThen(Effect.sync(() => figureOf(key)))
         )
+      // Every upload asks (its budgets, before and after): a fresh figure is
+      // answered at once, without going through the cache.s lookup.
+      const usedBy = (key: string): Effect.Effect<Usage> =>
+        Effect.clockWith((clock) => {
+          const entry = known.get(key)
+          return entry !== undefined && clock.currentTimeMillisUnsafe() < entry.freshUntil
+            ? Effect.succeed(figureOf(key))
+            : readFigure(key)
+        })
       const add = (key: string, bytes: number): void => {
         const entry = known.get(key)
         if (entry !== undefined) {
