@@ -88,7 +88,7 @@ export const layer = (options: TeamUsageOptions = {}): Layer.Layer<TeamUsage, ne
           Effect.andThen(Effect.sync(() => figureOf(key)))
         )
       // Every upload asks (its budgets, before and after): a fresh figure is
-      // answered at once, without going through the cache.s lookup.
+      // answered at once, without the cache's lookup.
       const usedBy = (key: string): Effect.Effect<Usage> =>
         Effect.clockWith((clock) => {
           const entry = known.get(key)
