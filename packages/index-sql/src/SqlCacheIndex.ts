@@ -17,7 +17,7 @@
  * teams, each sorted), so writers wait for each other but do not deadlock;
  * a deadlock or serialization failure would still be retried.
  */
-import { IndexError, rollupHourMs, staleUploadMs } from "@hoard/core"
+import { IndexError, rollupHourMs, staleUploadMs, WriteMayYield } from "@hoard/core"
 import type {
   ArtifactPage,
   ArtifactQuery,
@@ -141,9 +141,20 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     return sql.or(Array.from(byTeam, ([teamId, hashes]) => sql`(team_id = ${teamId} AND ${sql.in("hash", hashes)})`))
   }
 
-  /** Runs `statement` over `items` in repeated chunks (`repeatedChunksOf`), the results in order. */
+  /**
+   * Runs `statement` over `items` in repeated chunks (`repeatedChunksOf`), the
+   * results in order; when the writer allows it (`WriteMayYield`), other work
+   * runs between two statements. A SQLite statement runs to its end on the
+   * event loop: a batch's thousand rows in one go held up requests for
+   * milliseconds.
+   */
   const inChunks = <A, B>(items: ReadonlyArray<A>, statement: (chunk: ReadonlyArray<A>) => Effect.Effect<B, SqlError>) =>
-    Effect.forEach(repeatedChunksOf(items), statement)
+    WriteMayYield.use((mayYield) =>
+      Effect.forEach(
+        repeatedChunksOf(items),
+        mayYield ? (chunk) => Effect.tap(statement(chunk), () => Effect.yieldNow) : statement
+      )
+    )
 
   // ---- write ----
 

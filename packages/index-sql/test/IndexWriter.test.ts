@@ -1,9 +1,9 @@
 import { it } from "@effect/vitest"
-import { CacheIndex, IndexError, IndexWriter } from "@hoard/core"
+import { CacheIndex, IndexError, IndexWriter, WriteMayYield } from "@hoard/core"
 import type { NewActivityEvent } from "@hoard/core"
 import { SqliteIndex } from "@hoard/index-sql"
-import { allEvents, randomTeamId } from "@hoard/index-testkit"
-import { Effect, Layer } from "effect"
+import { allEvents, eventWrite, makeEvent, randomTeamId } from "@hoard/index-testkit"
+import { Effect, Fiber, Layer } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -110,6 +110,64 @@ describe("IndexWriter over SQLite", () => {
         expect((yield* index.analytics(teamId, 0, Date.now() + 3_600_000)).rejected).toBe(50)
       }).pipe(Effect.provide(IndexWriter.layer({ samplesPerMinute: 3 }).pipe(Layer.provideMerge(SqliteIndex.layer({ filename: ":memory:" })))))
     }))
+
+  it.live("lets other work run between a batch's statements while it keeps up, and runs a batch to its end when behind", () =>
+    Effect.gen(function*() {
+      const teamId = randomTeamId()
+      const seen: Array<boolean> = []
+      const state = { slowFirst: true }
+      // Records what each batch was allowed; the first batch takes 700 ms, so the writes queued meanwhile fall behind.
+      const recording = Layer.effect(CacheIndex, Effect.gen(function*() {
+        const inner = yield* CacheIndex
+        return CacheIndex.of({
+          ...inner,
+          write: (batch) =>
+            Effect.gen(function*() {
+              seen.push(yield* WriteMayYield)
+              if (state.slowFirst) {
+                state.slowFirst = false
+                yield* Effect.sleep("700 millis")
+              }
+              yield* inner.write(batch)
+            })
+        })
+      })).pipe(Layer.provideMerge(SqliteIndex.layer({ filename: ":memory:" })))
+      yield* Effect.gen(function*() {
+        const writer = yield* IndexWriter.IndexWriter
+        yield* writer.record(hits(teamId, 1))
+        yield* Effect.sleep("200 millis") // the first batch is being applied
+        yield* writer.record(hits(teamId, 1, Date.now() + 10))
+        yield* writer.flush
+        yield* writer.record(hits(teamId, 1, Date.now() + 20))
+        yield* writer.flush
+        expect(seen).toEqual([true, false, true])
+      }).pipe(Effect.provide(IndexWriter.layer({ batchWindow: "10 millis" }).pipe(Layer.provideMerge(recording))))
+    }))
+
+  it.live("with WriteMayYield, the SQL index lets other fibers run between a batch's statements", () =>
+    Effect.gen(function*() {
+      const index = yield* CacheIndex
+      const teamId = randomTeamId()
+      /** How often a fiber that only yields ran while a batch of 2,000 hits was written. */
+      const turnsDuring = (mayYield: boolean, from: number) =>
+        Effect.gen(function*() {
+          let turns = 0
+          const other = yield* Effect.forkChild(Effect.forever(Effect.andThen(Effect.yieldNow, Effect.sync(() => turns++))))
+          yield* Effect.yieldNow // the other fiber starts
+          const before = turns
+          const batch = hits(teamId, 2000, from).map((hit) => eventWrite(makeEvent(hit.event_type, teamId, hit.created_at, hit.data)))
+          yield* index.write(batch).pipe(Effect.provideService(WriteMayYield, mayYield))
+          const during = turns - before
+          yield* Fiber.interrupt(other)
+          return during
+        })
+      const without = yield* turnsDuring(false, Date.now())
+      const withYields = yield* turnsDuring(true, Date.now() + 10_000)
+      // 2,000 events go in 7 x 256 + 3 x 64 + 1 x 16 rows: eleven statements with a yield after each
+      // (the scheduler runs the other fiber at about every other one); without, the batch runs in one go.
+      expect(without).toBe(0)
+      expect(withYields).toBeGreaterThanOrEqual(5)
+    }).pipe(Effect.provide(SqliteIndex.layer({ filename: ":memory:" }))))
 
   it.live("a graceful stop applies what is queued before the index closes", () =>
     Effect.gen(function*() {

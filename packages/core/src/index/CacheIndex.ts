@@ -335,3 +335,13 @@ export interface CacheIndexShape {
 }
 
 export class CacheIndex extends Context.Service<CacheIndex, CacheIndexShape>()("@hoard/core/CacheIndex") {}
+
+/**
+ * Whether a `write` may let other work run between its statements. The index
+ * writer sets it for a batch when it is keeping up (the batch's writes waited
+ * well under a second): an index whose statements run on the calling thread (SQLite)
+ * then yields between them, so a batch does not hold up requests for its
+ * whole length. A writer that is behind runs its batches to their end, or
+ * the requests it lets in would keep it behind.
+ */
+export const WriteMayYield = Context.Reference<boolean>("@hoard/core/WriteMayYield", { defaultValue: () => false })

@@ -21,7 +21,7 @@
 import { Cause, Context, Deferred, Duration, Effect, Exit, Layer, Metric, Queue } from "effect"
 import type { NewActivityEvent, StoredActivityEvent } from "../activity/ActivityEvent.ts"
 import { activityEventsDropped, indexBatchDuration, indexBatches, indexWriteErrors, indexWritesDropped } from "../observability/metrics.ts"
-import { CacheIndex } from "./CacheIndex.ts"
+import { CacheIndex, WriteMayYield } from "./CacheIndex.ts"
 import type { IndexError, IndexWrite } from "./CacheIndex.ts"
 import { makeEnqueueTimes } from "./enqueueTimes.ts"
 
@@ -118,6 +118,12 @@ interface Waiter {
   readonly target: number
   readonly done: Deferred.Deferred<void>
 }
+
+/**
+ * How long the oldest write of a batch may have waited for the writer to
+ * count as keeping up (`WriteMayYield`): five batch windows.
+ */
+const keepingUpMs = 500
 
 /** Builds the writer; its fiber and its final drain live in the current scope. */
 export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}) {
@@ -231,8 +237,10 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
   /** Applies one batch, retrying with backoff until it commits. */
   const apply = Effect.fnUntraced(function*(batch: ReadonlyArray<IndexWrite>) {
     const started = performance.now()
+    // Keeping up: the batch's oldest write waited little longer than the batch window.
+    const mayYield = batchEnqueuedAt === undefined || Date.now() - batchEnqueuedAt < keepingUpMs
     while (true) {
-      const exit = yield* Effect.exit(index.write(batch))
+      const exit = yield* Effect.exit(Effect.provideService(index.write(batch), WriteMayYield, mayYield))
       if (exit._tag === "Success") {
         yield* Metric.update(indexBatches, 1)
         yield* Metric.update(indexBatchDuration, (performance.now() - started) / 1000)
