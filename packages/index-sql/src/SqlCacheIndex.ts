@@ -2,10 +2,11 @@
  * The cache index over effect/sql: one implementation for SQLite and
  * PostgreSQL (the schema is in `schema/migrations.ts`).
  *
- * A batch costs a fixed number of statements, whatever its size: one insert
- * of the new events (which tells which ids were new), one read of the records
- * the batch touches, then one delete, one upsert of records, one upsert of
- * rollup buckets and one of usage rows. The artifact state machine runs in JS
+ * A batch costs a few statements of each kind, whatever its size: inserts of
+ * the new events (which tell which ids were new), one read of the records the
+ * batch touches, then a delete, upserts of records, of rollup buckets and of
+ * usage rows. Rows go in multi-row statements of a few fixed sizes
+ * (`repeatedChunksOf`), prepared once. The artifact state machine runs in JS
  * over the loaded records (`internal/records.ts`).
  *
  * Several PostgreSQL writers: the records a batch touches are locked first
