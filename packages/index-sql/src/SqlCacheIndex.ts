@@ -49,7 +49,15 @@ import {
 } from "./internal/records.ts"
 import type { ArtifactRecord } from "./internal/records.ts"
 import { counterColumns, RollupAccumulator, totalsOf } from "./internal/rollups.ts"
-import { artifactFromRow, artifactToRow, artifactValueColumns, eventFromRow, eventToRow } from "./internal/rows.ts"
+import {
+  artifactFromRow,
+  artifactToRow,
+  artifactUseColumns,
+  artifactValueColumns,
+  eventFromRow,
+  eventToRow,
+  onlyUseChanged
+} from "./internal/rows.ts"
 import type { Row } from "./internal/rows.ts"
 import { usageColumns, UsageDeltas } from "./internal/usage.ts"
 import type { UsageDelta } from "./internal/usage.ts"
@@ -234,12 +242,13 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
       discard: true
     })
 
-  const upsertRecords = (records: ReadonlyArray<IndexedArtifact>) =>
-    inChunks(records, (chunk) =>
+  /** Upserts records, rewriting `columns` of those that exist. */
+  const upsertRecords = (records: ReadonlyArray<IndexedArtifact>, columns: ReadonlyArray<string>) => {
+    const set = sql.literal(columns.map((column) => `${column} = excluded.${column}`).join(", "))
+    return inChunks(records, (chunk) =>
       sql`INSERT INTO artifacts ${sql.insert(rows(chunk.map(artifactToRow)))}
-        ON CONFLICT (team_id, hash) DO UPDATE SET ${
-        sql.literal(artifactValueColumns.map((column) => `${column} = excluded.${column}`).join(", "))
-        }`)
+        ON CONFLICT (team_id, hash) DO UPDATE SET ${set}`)
+  }
 
   const addRollups = (accumulator: RollupAccumulator) =>
     inChunks(accumulator.result(), (chunk) =>
@@ -327,19 +336,24 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
     }
 
     // 4. Write back what changed, and the usage it moves.
+    //    A record only downloaded since (the most common change) is written
+    //    back with its use columns alone.
     const deleted: Array<RecordKey> = []
     const changed: Array<IndexedArtifact> = []
+    const used: Array<IndexedArtifact> = []
     for (const key of sortedKeys) {
       const k = keyString(key.teamId, key.hash)
       const old = before.get(k)
       const next = after.get(k)
       if (sameRecord(old, next)) continue
       if (next === undefined) deleted.push(key)
+      else if (old !== undefined && onlyUseChanged(old, next)) used.push(next)
       else changed.push(next)
       usage.moved(key.teamId, usageOf(old), usageOf(next))
     }
     if (deleted.length > 0) yield* deleteRecords(deleted)
-    if (changed.length > 0) yield* upsertRecords(changed)
+    if (changed.length > 0) yield* upsertRecords(changed, artifactValueColumns)
+    if (used.length > 0) yield* upsertRecords(used, artifactUseColumns)
     if (removals.size > 0) yield* rememberRemovals(Array.from(removals.values()))
     yield* addRollups(rollups)
     const deltas = usage.result()
