@@ -43,6 +43,7 @@ import {
   applyRemoved,
   applyStored,
   countsAsEvicted,
+  onlyUseChanged,
   recordKeyOf,
   sameRecord,
   usageOf
@@ -55,8 +56,7 @@ import {
   artifactUseColumns,
   artifactValueColumns,
   eventFromRow,
-  eventToRow,
-  onlyUseChanged
+  eventToRow
 } from "./internal/rows.ts"
 import type { Row } from "./internal/rows.ts"
 import { usageColumns, UsageDeltas } from "./internal/usage.ts"
@@ -168,12 +168,13 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
   // ---- write ----
 
   /** Stores the events (sorted by id); returns the ids that were not stored yet. */
-  const insertEvents = Effect.fnUntraced(function*(events: ReadonlyArray<StoredActivityEvent>) {
-    const returned = yield* inChunks(events, (chunk) =>
-      sql<Row>`INSERT INTO activity_events ${sql.insert(rows(chunk.map(eventToRow)))}
-        ON CONFLICT (id) DO NOTHING RETURNING id`)
-    return new Set(returned.flat().map((row) => String(row.id)))
-  })
+  const insertEvents = (events: ReadonlyArray<StoredActivityEvent>) =>
+    Effect.map(
+      inChunks(events, (chunk) =>
+        sql<Row>`INSERT INTO activity_events ${sql.insert(rows(chunk.map(eventToRow)))}
+          ON CONFLICT (id) DO NOTHING RETURNING id`),
+      (returned) => new Set(returned.flat().map((row) => String(row.id)))
+    )
 
   /** Of these ids (of events not to store), those already stored. */
   const storedIds = Effect.fnUntraced(function*(ids: ReadonlyArray<string>) {

@@ -156,9 +156,23 @@ export const countsAsEvicted = (removed: IndexedArtifact, write: IndexWrite.Remo
 export const usageOf = (record: ArtifactRecord): { readonly bytes: number; readonly count: number } =>
   record !== undefined && record.status === "success" ? { bytes: record.size ?? 0, count: 1 } : { bytes: 0, count: 0 }
 
+const noFields: ReadonlySet<keyof IndexedArtifact> = new Set()
+
+/** What a download changes in a record: its hit count and last download. */
+const useFields: ReadonlySet<keyof IndexedArtifact> = new Set(["hitCount", "obtainedAt"])
+
+/** Whether `a` and `b` agree in every field but the `ignored` ones. */
+const sameFieldsBut = (a: IndexedArtifact, b: IndexedArtifact, ignored: ReadonlySet<keyof IndexedArtifact>): boolean => {
+  for (const key of Object.keys(a) as Array<keyof IndexedArtifact>) if (!ignored.has(key) && a[key] !== b[key]) return false
+  return true
+}
+
 export const sameRecord = (a: ArtifactRecord, b: ArtifactRecord): boolean => {
   if (a === b) return true
   if (a === undefined || b === undefined) return false
-  for (const key of Object.keys(a) as Array<keyof IndexedArtifact>) if (a[key] !== b[key]) return false
-  return true
+  return sameFieldsBut(a, b, noFields)
 }
+
+/** Whether `next` differs from `previous` in its use (hits, last download) alone. */
+export const onlyUseChanged = (previous: IndexedArtifact, next: IndexedArtifact): boolean =>
+  sameFieldsBut(previous, next, useFields)

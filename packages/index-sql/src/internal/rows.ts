@@ -50,22 +50,14 @@ export const artifactValueColumns = [
 ] as const satisfies ReadonlyArray<keyof ReturnType<typeof artifactToRow>>
 
 /**
- * The columns a download changes (its count and last use): a record that
- * changed in nothing else is written back with only these, so the database
+ * The columns a download changes (its count and last use, `onlyUseChanged`
+ * in records.ts): a record that changed in nothing else is written back with only these, so the database
  * leaves the indexes over the other columns alone (SQLite rewrites every
  * index that covers a column an update sets, changed or not).
  */
 export const artifactUseColumns = ["obtained_at", "hit_count", "last_used_at"] as const satisfies ReadonlyArray<
   typeof artifactValueColumns[number]
 >
-
-/** Whether `next` differs from `previous` in its use (hits, last download) alone. */
-export const onlyUseChanged = (previous: IndexedArtifact, next: IndexedArtifact): boolean => {
-  for (const key of Object.keys(next) as Array<keyof IndexedArtifact>) {
-    if (key !== "hitCount" && key !== "obtainedAt" && previous[key] !== next[key]) return false
-  }
-  return true
-}
 
 export const artifactFromRow = (row: Row): IndexedArtifact => ({
   teamId: String(row.team_id),
