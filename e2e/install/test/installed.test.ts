@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { execFile } from "node:child_process"
@@ -69,6 +71,15 @@ const withServer = async (
   await expect(fetch(server.url), "the port is closed after SIGTERM").rejects.toThrow()
 }
 
+/** A loopback port nothing listens on: one the system just gave out and took back. */
+const closedPort = async (): Promise<number> => {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
 const runtimes = [
   { name: "Node 24", runtime: async () => currentNode() },
   { name: `Node ${oldestSupportedNode}`, runtime: () => installedNode(oldestSupportedNode) }
@@ -107,7 +118,9 @@ describe.each(runtimes)("the packed tarballs installed with npm, on $name", ({ r
 
   it("npx hoard serve: turbo uploads on a cold run and gets every task from Hoard on a warm one", async () => {
     // As the README has it, plus a free port: the data dir (token, fs storage, SQLite index) is ./.hoard.
-    await withServer({ command: "npx", args: ["hoard", "serve", "--port", "0"], cwd: project.dir, env: project.env }, async (server) => {
+    // With the index's writer thread, which the bin's bundle ships as a file of its own.
+    const args = ["hoard", "serve", "--port", "0", "--index-writer-thread", "on"]
+    await withServer({ command: "npx", args, cwd: project.dir, env: project.env }, async (server) => {
       const token = /export TURBO_TOKEN=(\S+)/u.exec(server.output())?.[1]
       expect(token, server.output()).toBeDefined()
       expect(server.output()).toContain(`index: sqlite ${join(project.dir, ".hoard", "hoard.db")}`)
@@ -117,6 +130,29 @@ describe.each(runtimes)("the packed tarballs installed with npm, on $name", ({ r
       expect(await dashboard.text()).toContain("./assets/index-")
       await expectRemoteCacheRoundTrip(server.url, token!)
     })
+  })
+
+  it("the bin loads each cloud storage adapter and its client (refused by a closed loopback port)", async () => {
+    const port = await closedPort()
+    const endpoint = `http://127.0.0.1:${port}`
+    const clouds = [
+      { storage: "gs://hoard-bucket/p", env: { STORAGE_EMULATOR_HOST: endpoint } },
+      {
+        storage: "s3://hoard-bucket/p",
+        env: { AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: "id", AWS_SECRET_ACCESS_KEY: "secret", AWS_REGION: "us-east-1" }
+      },
+      {
+        storage: "azure://hoard-container/p",
+        env: { AZURE_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=http;AccountName=dev;AccountKey=${randomBytes(64).toString("base64")};BlobEndpoint=${endpoint}/dev;` }
+      }
+    ]
+    for (const cloud of clouds) {
+      const args = ["hoard", "serve", "--port", "0", "--data-dir", join(project.dir, "cloud-data"), "--token", "t", "--storage", cloud.storage]
+      const failed = await run("npx", args, { cwd: project.dir, env: { ...process.env, ...project.env, ...cloud.env } })
+        .then(() => undefined, (error: { code?: number; stderr?: string }) => error)
+      expect(failed?.code, cloud.storage).toBe(1)
+      expect(failed?.stderr, cloud.storage).toMatch(/is not usable: .*ECONNREFUSED/u)
+    }
   })
 
   it("an Express app mounting @hoard/transport-node-http with @hoard/storage-fs keeps its own routes and serves turbo under /cache", async () => {

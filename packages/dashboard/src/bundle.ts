@@ -1,14 +1,19 @@
 import { Effect } from "effect"
 import { readdir, readFile } from "node:fs/promises"
-import { extname, join, relative, sep } from "node:path"
-import { fileURLToPath } from "node:url"
+import { createRequire } from "node:module"
+import { dirname, extname, join, relative, sep } from "node:path"
 
 /**
- * Where `vite build` writes the dashboard. `../dist/ui/` is the same
- * directory from `src/` (the workspace, run from source) and from `dist/`
- * (the published package).
+ * Where `vite build` writes the dashboard: `dist/ui/` in this package. It is
+ * found through the package's own name rather than this module's URL, so that
+ * it is still found when this module is bundled into another file (the
+ * `hoard` bin is).
  */
-export const defaultBundleDir = fileURLToPath(new URL("../dist/ui/", import.meta.url))
+export const defaultBundleDir = join(
+  dirname(createRequire(import.meta.url).resolve("@hoard/dashboard/package.json")),
+  "dist",
+  "ui"
+)
 
 export interface Asset {
   readonly body: Uint8Array

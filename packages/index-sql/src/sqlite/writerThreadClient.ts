@@ -24,7 +24,9 @@ export interface WriterThread {
   readonly terminate: Effect.Effect<void>
 }
 
-// Run from source (TypeScript) in this repository, from dist (JavaScript) when installed.
+// Run from source (TypeScript) in this repository, from dist (JavaScript) when
+// installed. The `hoard` bin's bundle puts a writerThread.js beside the chunk
+// this module is bundled into (packages/cli/bundle.ts).
 const threadUrl = new URL(import.meta.url.endsWith(".ts") ? "./writerThread.ts" : "./writerThread.js", import.meta.url)
 
 interface Pending {
