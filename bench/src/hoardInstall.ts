@@ -18,10 +18,11 @@ export interface HoardUnderTest {
 /**
  * The `hoard` to measure: `BENCH_HOARD_BIN` when set; else, by default, Hoard
  * as users run it: every public package built and packed (`scripts/pack.sh`),
- * `npm install`ed into a fresh project outside the workspace, its
- * `dist/bin.js` (plain JavaScript). `BENCH_HOARD_FROM=source` runs this
- * checkout's `packages/cli/src/bin.ts` instead, whose TypeScript Node strips at
- * load (slower start, about 40 MiB more RSS: `pnpm bench:startup`).
+ * `npm install`ed into a fresh project outside the workspace, its bin
+ * (`node_modules/.bin/hoard`: one JavaScript bundle). `BENCH_HOARD_FROM=source`
+ * runs this checkout's `packages/cli/src/bin.ts` instead, whose modules Node
+ * loads one by one, stripping their types (slower start, about 80 MiB more
+ * idle RSS: `pnpm bench:startup`).
  */
 export const hoardUnderTest = async (
   { hoardBin: bin, hoardFrom }: Pick<BenchConfig, "hoardBin" | "hoardFrom">,
@@ -39,8 +40,8 @@ export const hoardUnderTest = async (
     const project = await createInstalledProject(currentNode(), await packPublicPackages(packs))
     const untrack = trackDirectory(project.dir)
     return {
-      bin: join(project.dir, "node_modules/@hoard/cli/dist/bin.js"),
-      description: "the installed package, node_modules/@hoard/cli/dist/bin.js (packed from this checkout)",
+      bin: join(project.dir, "node_modules/.bin/hoard"),
+      description: "the installed package's bin, node_modules/.bin/hoard (packed from this checkout)",
       cleanup: () => project.cleanup().finally(untrack)
     }
   } finally {

@@ -5,9 +5,9 @@
  * adapters, the API reference page).
  *
  * Why: loaded module by module, `import { Effect } from "effect"` evaluates
- * every module Effect has, and `hoard serve` came up at about 174 MiB of RSS;
- * bundled, only what Hoard uses is there, and it comes up at about 95 MiB
- * (`pnpm bench` reports the idle RSS). The library entry points
+ * every module Effect has, and the installed `hoard serve` came up at about
+ * 149 MiB of RSS in 435 ms; bundled, only what Hoard uses is there: 94 MiB in
+ * 188 ms (`pnpm bench:startup`, medians of 7 runs). The library entry points
  * (`@hoard/cli`, every other package) stay as `tsc` builds them.
  *
  * Hoard's packages (from this workspace's sources) and Effect's are bundled.

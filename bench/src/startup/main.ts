@@ -1,10 +1,12 @@
 /**
  * `pnpm bench:startup`: `hoard serve` run as users install it (the packed
- * tarballs, `npm install`ed into a project outside the workspace, built
- * JavaScript) next to `node packages/cli/src/bin.ts` in the workspace (Node
- * strips the types of every module at load). Interleaved runs, each on a fresh
- * data dir: time from spawn to the "listening" banner, and RSS after an idle
- * pause. Prints a markdown table of medians and the installed ÷ source ratios.
+ * tarballs, `npm install`ed into a project outside the workspace: the
+ * package's bin, one bundle) next to the same package's `dist/bin.js`, which
+ * loads every module as `tsc` built it, and `node packages/cli/src/bin.ts` in
+ * the workspace (Node strips the types of every module at load). Interleaved
+ * runs, each on a fresh data dir: time from spawn to the "listening" banner,
+ * and RSS after an idle pause. Prints a markdown table of medians and the
+ * ratios to the source.
  */
 import { spawn } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"
@@ -72,25 +74,32 @@ const project = await createInstalledProject(currentNode(), await packPublicPack
 try {
   const variants: ReadonlyArray<Variant> = [
     { name: "source (node packages/cli/src/bin.ts)", command: process.execPath, args: [join(workspaceRoot, "packages/cli/src/bin.ts")] },
-    { name: "installed (node_modules/@hoard/cli/dist/bin.js)", command: process.execPath, args: [join(project.dir, "node_modules/@hoard/cli/dist/bin.js")] }
+    { name: "installed, module by module (node_modules/@hoard/cli/dist/bin.js)", command: process.execPath, args: [join(project.dir, "node_modules/@hoard/cli/dist/bin.js")] },
+    { name: "installed bin, bundled (node_modules/.bin/hoard)", command: process.execPath, args: [join(project.dir, "node_modules/.bin/hoard")] }
   ]
   const samples = variants.map((): Array<Sample> => [])
   const loadBefore = loadAverage()
   for (let round = 0; round < runs; round++) {
-    // Alternate which goes first, so drift on a shared machine hits both alike.
-    const order = round % 2 === 0 ? [0, 1] : [1, 0]
-    for (const index of order) samples[index]!.push(await measure(variants[index]!))
+    // Rotate which goes first, so drift on a shared machine hits each alike.
+    for (let step = 0; step < variants.length; step++) {
+      const index = (round + step) % variants.length
+      samples[index]!.push(await measure(variants[index]!))
+    }
     console.error(`round ${round + 1}/${runs} done`)
   }
   const startup = samples.map((list) => median(list.map((sample) => sample.startupMs)))
   const rss = samples.map((list) => median(list.map((sample) => sample.idleRssBytes)) / 2 ** 20)
-  console.log(`# hoard serve start-up: installed package vs workspace source\n`)
+  console.log(`# hoard serve start-up: the installed package's bin vs workspace source\n`)
   console.log(`Node ${process.version}, ${runs} interleaved runs each, RSS after ${idleMs} ms idle; load ${formatLoad(loadBefore)} → ${formatLoad(loadAverage())}\n`)
   console.log(renderTable(
     [{ header: "variant", align: "left" }, { header: "start-up ms (median)", align: "right" }, { header: "idle RSS MiB (median)", align: "right" }],
     [
       ...variants.map((variant, index) => [variant.name, formatNumber(startup[index]!), formatNumber(rss[index]!, 1)]),
-      ["installed ÷ source", formatNumber(startup[1]! / startup[0]!, 2), formatNumber(rss[1]! / rss[0]!, 2)]
+      ...variants.slice(1).map((variant, offset) => [
+        `${variant.name.split(" (")[0]} ÷ source`,
+        formatNumber(startup[offset + 1]! / startup[0]!, 2),
+        formatNumber(rss[offset + 1]! / rss[0]!, 2)
+      ])
     ]
   ))
 } finally {

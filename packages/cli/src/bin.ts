@@ -8,7 +8,7 @@ import { Command } from "effect/cli"
 import { readFileSync } from "node:fs"
 import { hoardCommand } from "./cli.ts"
 
-// One level below the package root both as src/bin.ts and as the built dist/bin.js.
+// One level below the package root as src/bin.ts, as the built dist/bin.js and as the bundle/hoard.js bin.
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 
 hoardCommand.pipe(
