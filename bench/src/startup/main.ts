@@ -24,6 +24,8 @@ import { formatNumber, renderTable } from "../table.ts"
 
 interface Variant {
   readonly name: string
+  /** The name in the ratio rows. */
+  readonly short: string
   readonly command: string
   readonly args: ReadonlyArray<string>
 }
@@ -73,9 +75,9 @@ console.error("packing and installing the public packages…")
 const project = await createInstalledProject(currentNode(), await packPublicPackages(packDir))
 try {
   const variants: ReadonlyArray<Variant> = [
-    { name: "source (node packages/cli/src/bin.ts)", command: process.execPath, args: [join(workspaceRoot, "packages/cli/src/bin.ts")] },
-    { name: "installed, module by module (node_modules/@hoard/cli/dist/bin.js)", command: process.execPath, args: [join(project.dir, "node_modules/@hoard/cli/dist/bin.js")] },
-    { name: "installed bin, bundled (node_modules/.bin/hoard)", command: process.execPath, args: [join(project.dir, "node_modules/.bin/hoard")] }
+    { name: "source (node packages/cli/src/bin.ts)", short: "source", command: process.execPath, args: [join(workspaceRoot, "packages/cli/src/bin.ts")] },
+    { name: "installed, module by module (node_modules/@hoard/cli/dist/bin.js)", short: "installed, module by module", command: process.execPath, args: [join(project.dir, "node_modules/@hoard/cli/dist/bin.js")] },
+    { name: "installed bin, bundled (node_modules/.bin/hoard)", short: "installed bin, bundled", command: process.execPath, args: [join(project.dir, "node_modules/.bin/hoard")] }
   ]
   const samples = variants.map((): Array<Sample> => [])
   const loadBefore = loadAverage()
@@ -96,7 +98,7 @@ try {
     [
       ...variants.map((variant, index) => [variant.name, formatNumber(startup[index]!), formatNumber(rss[index]!, 1)]),
       ...variants.slice(1).map((variant, offset) => [
-        `${variant.name.split(" (")[0]} ÷ source`,
+        `${variant.short} ÷ source`,
         formatNumber(startup[offset + 1]! / startup[0]!, 2),
         formatNumber(rss[offset + 1]! / rss[0]!, 2)
       ])

@@ -74,7 +74,11 @@ const chunksOf = <A>(items: ReadonlyArray<A>, parametersPerItem: number): Array<
   return chunks
 }
 
-/** The row counts of `repeatedChunksOf`: few, so their statements stay prepared. */
+/**
+ * The row counts of `repeatedChunksOf`: few, so their statements stay
+ * prepared. 256 rows of the widest table (artifacts, 14 columns) bind 3,584
+ * parameters, far under `maxParameters`.
+ */
 const repeatedChunkSizes = [256, 64, 16, 4, 1] as const
 
 /**
@@ -128,6 +132,14 @@ const asRead = (record: IndexedArtifact, now: number): IndexedArtifact =>
 
 const isConflict = (error: SqlError): boolean =>
   error.reason._tag === "DeadlockError" || error.reason._tag === "SerializationError"
+
+/** An upsert's SET list that takes `columns` from the row it would have inserted. */
+const setFromExcluded = (columns: ReadonlyArray<string>): string =>
+  columns.map((column) => `${column} = excluded.${column}`).join(", ")
+
+/** An upsert's SET list that adds the counters `columns` of the row it would have inserted to `table`'s. */
+const addExcluded = (table: string, columns: ReadonlyArray<string>): string =>
+  columns.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(", ")
 
 /** `sql.insert` takes a non-empty array; the chunks always are. */
 const rows = <A extends object>(items: ReadonlyArray<A>) =>
@@ -243,27 +255,25 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
       discard: true
     })
 
-  /** Upserts records, rewriting `columns` of those that exist. */
-  const upsertRecords = (records: ReadonlyArray<IndexedArtifact>, columns: ReadonlyArray<string>) => {
-    const set = sql.literal(columns.map((column) => `${column} = excluded.${column}`).join(", "))
-    return inChunks(records, (chunk) =>
+  /** Upserts records, rewriting the `set` columns of those that exist. */
+  const upsertRecords = (records: ReadonlyArray<IndexedArtifact>, set: Fragment) =>
+    inChunks(records, (chunk) =>
       sql`INSERT INTO artifacts ${sql.insert(rows(chunk.map(artifactToRow)))}
         ON CONFLICT (team_id, hash) DO UPDATE SET ${set}`)
-  }
+  const setArtifactValues = sql.literal(setFromExcluded(artifactValueColumns))
+  const setArtifactUse = sql.literal(setFromExcluded(artifactUseColumns))
 
+  const addRollupCounters = sql.literal(addExcluded("hourly_rollups", counterColumns))
   const addRollups = (accumulator: RollupAccumulator) =>
     inChunks(accumulator.result(), (chunk) =>
       sql`INSERT INTO hourly_rollups ${sql.insert(rows(chunk))}
-        ON CONFLICT (team_id, hour) DO UPDATE SET ${
-        sql.literal(counterColumns.map((column) => `${column} = hourly_rollups.${column} + excluded.${column}`).join(", "))
-        }`)
+        ON CONFLICT (team_id, hour) DO UPDATE SET ${addRollupCounters}`)
 
+  const addUsageCounters = sql.literal(addExcluded("team_usage", usageColumns))
   const addUsage = (deltas: ReadonlyArray<UsageDelta>) =>
     inChunks(deltas, (chunk) =>
       sql`INSERT INTO team_usage ${sql.insert(rows(chunk))}
-        ON CONFLICT (team_id) DO UPDATE SET ${
-        sql.literal(usageColumns.map((column) => `${column} = team_usage.${column} + excluded.${column}`).join(", "))
-        }`)
+        ON CONFLICT (team_id) DO UPDATE SET ${addUsageCounters}`)
 
   const applyBatch = Effect.fnUntraced(function*(batch: ReadonlyArray<IndexWrite>) {
     // 1. Store the new events. An id already stored (a retried batch, or twice
@@ -353,8 +363,8 @@ export const make: Effect.Effect<CacheIndexShape, never, SqlClient> = Effect.gen
       usage.moved(key.teamId, usageOf(old), usageOf(next))
     }
     if (deleted.length > 0) yield* deleteRecords(deleted)
-    if (changed.length > 0) yield* upsertRecords(changed, artifactValueColumns)
-    if (used.length > 0) yield* upsertRecords(used, artifactUseColumns)
+    if (changed.length > 0) yield* upsertRecords(changed, setArtifactValues)
+    if (used.length > 0) yield* upsertRecords(used, setArtifactUse)
     if (removals.size > 0) yield* rememberRemovals(Array.from(removals.values()))
     yield* addRollups(rollups)
     const deltas = usage.result()

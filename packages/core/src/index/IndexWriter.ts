@@ -237,7 +237,7 @@ export const make = Effect.fnUntraced(function*(options: IndexWriterOptions = {}
   /** Applies one batch, retrying with backoff until it commits. */
   const apply = Effect.fnUntraced(function*(batch: ReadonlyArray<IndexWrite>) {
     const started = performance.now()
-    // Keeping up: the batch's oldest write waited little longer than the batch window.
+    // Keeping up: the batch's oldest write waited less than `keepingUpMs`.
     const mayYield = batchEnqueuedAt === undefined || Date.now() - batchEnqueuedAt < keepingUpMs
     while (true) {
       const exit = yield* Effect.exit(Effect.provideService(index.write(batch), WriteMayYield, mayYield))

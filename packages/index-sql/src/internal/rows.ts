@@ -51,9 +51,10 @@ export const artifactValueColumns = [
 
 /**
  * The columns a download changes (its count and last use, `onlyUseChanged`
- * in records.ts): a record that changed in nothing else is written back with only these, so the database
- * leaves the indexes over the other columns alone (SQLite rewrites every
- * index that covers a column an update sets, changed or not).
+ * in records.ts): a record that changed in nothing else is written back with
+ * only these, so the database leaves the indexes over the other columns
+ * alone (SQLite rewrites every index that covers a column an update sets,
+ * changed or not).
  */
 export const artifactUseColumns = ["obtained_at", "hit_count", "last_used_at"] as const satisfies ReadonlyArray<
   typeof artifactValueColumns[number]
