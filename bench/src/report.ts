@@ -132,6 +132,13 @@ const memoryTable = (rows: ReadonlyArray<MemorySummary>): string =>
     ])
   )
 
+/**
+ * A row's "others %" (median) from which its ratios are flagged: on a quiet
+ * machine it stays at 0–4; a stray process spinning on a server's core (a
+ * leftover server, a build) showed 50–60 and halved Hoard's rows.
+ */
+const busyOthersPercent = 10
+
 export const renderReport = (input: ReportInput): string => {
   const { config, machine } = input
   const all = [...input.throughput, ...input.latency, ...input.memory].map((row) => row.pass)
@@ -154,6 +161,14 @@ export const renderReport = (input: ReportInput): string => {
       "others %: CPU used by everything but the three servers and the bench during the row, in % of one core (median/max).",
       throughputTable(input.throughput)
     )
+    const busy = input.throughput.filter((row) => row.othersCpuPercent.median >= busyOthersPercent)
+    if (busy.length > 0) {
+      sections.push(
+        "",
+        `WARNING: something else took ${busyOthersPercent}% of a core or more (others %, median) during ${busy.length} row(s): ` +
+          `${busy.map((row) => row.label).join(", ")}. Read their CPU/req columns, not their ratios, or find it (top, ps) and run again.`
+      )
+    }
     const uploads = input.throughput.filter((row) => row.id.startsWith("put-"))
     if (uploads.length > 0) {
       sections.push(
